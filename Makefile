@@ -1,0 +1,51 @@
+# Krake — see README.md. Every target works on a fresh clone.
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
+
+.PHONY: all deps gen check-gen lint typecheck test run bench breaking clean
+
+all: lint test
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+## gen: protos → gen/ (TypeScript via the local ts-proto plugin, plus the descriptor set for reflection)
+gen: deps
+	rm -rf gen
+	buf generate
+	buf build -o gen/krake.binpb --as-file-descriptor-set
+
+## check-gen: fails when gen/ is not what `make gen` produces
+check-gen: gen
+	@git diff --exit-code --stat -- gen || { echo "gen/ is stale: run 'make gen' and commit it"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen)" || { git status --short -- gen; echo "gen/ has files that are not committed"; exit 1; }
+
+## lint: buf lint + TypeScript strict type check
+lint: deps
+	buf lint
+	tsc --noEmit -p tsconfig.json
+
+typecheck: lint
+
+## breaking: wire compatibility against the previous commit
+breaking: deps
+	buf breaking --against '.git#ref=HEAD~1'
+
+## test: codegen drift, lint, then every test against real etcd processes (last line: "N passed, N failed")
+test: deps check-gen lint
+	mocha 'test/**/*.test.ts'
+
+## run: a local etcd (data under .data/) and krake-api with the defaults
+run: deps
+	scripts/run-local.sh
+
+## bench: benchmarks; prints a table and writes bench/results.json
+bench: deps
+	scripts/bench.sh
+
+clean:
+	rm -rf dist .data

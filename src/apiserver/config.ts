@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+
+/** krake-api's configuration: defaults, then the YAML file, then flags. */
+export interface ApiConfig {
+  grpc: { host: string; port: number };
+  etcd: { endpoints: string[]; prefix: string; dialTimeoutMs: number };
+  watch: { windowSize: number; bookmarkIntervalMs: number; maxPendingEvents: number; freshnessTimeoutMs: number };
+  blockingTimeoutMs: number;
+  maxUpdateAttempts: number;
+  log: { level: string };
+}
+
+export const defaultConfig: ApiConfig = {
+  grpc: { host: "127.0.0.1", port: 9090 },
+  etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/krake", dialTimeoutMs: 5_000 },
+  watch: { windowSize: 10_000, bookmarkIntervalMs: 10_000, maxPendingEvents: 1_000, freshnessTimeoutMs: 3_000 },
+  blockingTimeoutMs: 60_000,
+  maxUpdateAttempts: 5,
+  log: { level: "info" },
+};
+
+type Tree = { [key: string]: unknown };
+
+/** Deep-merges `over` onto `base`, accepting Krake's snake_case and dashed keys. */
+export function mergeConfig<T>(base: T, over: unknown, path = ""): T {
+  if (over === undefined || over === null) return base;
+  if (typeof base !== "object" || base === null || Array.isArray(base)) return over as T;
+  if (typeof over !== "object" || Array.isArray(over)) throw new Error(`config: ${path || "root"} must be a mapping`);
+  const out: Tree = { ...(base as Tree) };
+  for (const [rawKey, value] of Object.entries(over as Tree)) {
+    const key = rawKey.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!(key in out)) throw new Error(`config: unknown key ${path ? `${path}.` : ""}${rawKey}`);
+    out[key] = mergeConfig(out[key], value, path ? `${path}.${rawKey}` : rawKey);
+  }
+  return out as T;
+}
+
+export function loadConfigFile(path: string): unknown {
+  return parseYaml(readFileSync(path, "utf8"));
+}
+
+/**
+ * Flags are config paths: `--grpc.port 9090`, `--etcd.endpoints a,b`. Values
+ * are parsed as the default's type.
+ */
+export function applyFlags(config: ApiConfig, flags: Record<string, string>): ApiConfig {
+  let out = config;
+  for (const [path, raw] of Object.entries(flags)) {
+    const keys = path.split(".");
+    let cur: unknown = out;
+    for (const k of keys) cur = (cur as Tree | undefined)?.[k.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (cur === undefined) throw new Error(`unknown flag --${path}`);
+    const value = Array.isArray(cur) ? raw.split(",") : typeof cur === "number" ? Number(raw) : typeof cur === "boolean" ? raw === "true" : raw;
+    if (typeof value === "number" && Number.isNaN(value)) throw new Error(`--${path}: "${raw}" is not a number`);
+    const patch = keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value);
+    out = mergeConfig(out, patch);
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+import { Metadata } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
+import { ApiError, Status } from "../../errors/api-error.js";
+
+export interface ErrorLogger {
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
+/**
+ * The gRPC edge of ApiError: code and message go to the client, with the
+ * reason and field errors as trailing metadata; an internal error's cause is
+ * logged with the request id, never sent.
+ */
+export function toServiceError(err: unknown, requestId: string, log: ErrorLogger): Partial<ServiceError> {
+  const api = ApiError.from(err);
+  const metadata = new Metadata();
+  metadata.set("krake-reason", api.reason);
+  metadata.set("krake-request-id", requestId);
+  if (api.details.length) metadata.set("krake-field-errors", JSON.stringify(api.details));
+  let details = api.message;
+  if (api.code === Status.INTERNAL) {
+    log.error({ err: api.cause ?? api, requestId }, "internal error");
+    details = `internal error (request id ${requestId})`;
+  }
+  return { code: api.code, details, metadata };
+}
+
+/** Reads an ApiError back from a gRPC error (clients, tests). */
+export function fromServiceError(err: ServiceError): ApiError {
+  const reason = err.metadata?.get("krake-reason")[0];
+  const fields = err.metadata?.get("krake-field-errors")[0];
+  const details = typeof fields === "string" ? (JSON.parse(fields) as ApiError["details"]) : [];
+  return new ApiError(err.code, (typeof reason === "string" ? reason : "Internal") as ApiError["reason"], err.details, details);
+}

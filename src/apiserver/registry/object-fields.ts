@@ -1,0 +1,56 @@
+import { Metadata } from "../../../gen/krake/core/v1/types.js";
+import type { KrakeObject, MessageCodec } from "./kind.js";
+
+/** Fields of an object that are neither envelope, metadata nor status: its spec (or Role's rules). */
+const nonSpecFields = new Set(["api", "kind", "metadata", "status"]);
+
+type Fields = Record<string, unknown>;
+
+/** Copies the spec-like fields of `from` onto `to`. */
+export function copySpec<T extends KrakeObject>(from: T, to: T): void {
+  const src = from as unknown as Fields;
+  const dst = to as unknown as Fields;
+  for (const key of Object.keys(src)) if (!nonSpecFields.has(key)) dst[key] = src[key];
+}
+
+/** The encoding of an object's spec-like fields only, for change detection. */
+export function specBytes<T extends KrakeObject>(obj: T, codec: MessageCodec<T>): Uint8Array {
+  const copy: Fields = {};
+  const src = obj as unknown as Fields;
+  for (const key of Object.keys(src)) if (!nonSpecFields.has(key)) copy[key] = src[key];
+  copy.api = "";
+  copy.kind = "";
+  return codec.encode(copy as unknown as T).finish();
+}
+
+/** The encoding of the metadata fields a client may change (labels, finalizers, owners). */
+export function userMetadataBytes(meta: Metadata | undefined): Uint8Array {
+  return Metadata.encode(
+    Metadata.fromPartial({
+      labels: meta?.labels ?? {},
+      inheritLabels: meta?.inheritLabels ?? false,
+      finalizers: meta?.finalizers ?? [],
+      owners: meta?.owners ?? [],
+    }),
+  ).finish();
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A deep copy, made through the codec (the only copy that is surely complete). */
+export function cloneObject<T extends KrakeObject>(obj: T, codec: MessageCodec<T>): T {
+  return codec.decode(codec.encode(obj).finish());
+}
+
+/** Reads the status field, present on kinds with a status subresource. */
+export function statusOf<T extends KrakeObject>(obj: T): unknown {
+  return (obj as unknown as Fields).status;
+}
+
+export function setStatus<T extends KrakeObject>(obj: T, status: unknown): void {
+  (obj as unknown as Fields).status = status;
+}

@@ -1,0 +1,394 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { ApiError, Status } from "../../errors/api-error.js";
+import type { FieldError } from "../../errors/api-error.js";
+import { kindPrefix, objectKey } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
+import { CachedObject } from "../watchcache/cached-object.js";
+import type { CacheWatch, LabelMatcher, WatchListener } from "../watchcache/kind-cache.js";
+import type { KindCache } from "../watchcache/kind-cache.js";
+import type { StoreCache } from "../watchcache/store-cache.js";
+import { waitForState } from "./blocking.js";
+import { decodeContinue, encodeContinue } from "./continue-token.js";
+import type { KindDescription, KrakeObject, Subresource } from "./kind.js";
+import { parseLabelSelector } from "./label-selector.js";
+import { bytesEqual, cloneObject, copySpec, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
+import type { RequestContext } from "./request-context.js";
+
+export interface RegistryOptions {
+  /** Store key prefix. */
+  prefix: string;
+  /** How long Krake's `blocking` waits for the state. */
+  blockingTimeoutMs: number;
+  /** Read-modify-write attempts without a client precondition before giving up. */
+  maxUpdateAttempts: number;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface ListPage<T extends KrakeObject> {
+  items: CachedObject<T>[];
+  revision: number;
+  continueToken: string;
+  remaining: number;
+}
+
+export interface DeleteOptions {
+  resourceVersion?: string;
+  force?: boolean;
+  propagationPolicy?: string;
+  blocking?: string;
+}
+
+export interface WatchRequest {
+  namespace: string;
+  labelSelector?: string;
+  resourceVersion?: string;
+  allowBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+}
+
+/** The finalizer every Delete appends; the garbage collector owns it. */
+export const cascadeDeletionFinalizer = "cascade_deletion";
+
+const propagationPolicies = new Set(["", "background"]);
+
+/**
+ * The generic resource registry: one implementation of Krake's API semantics
+ * (DESIGN.md §4) for every kind. The kind supplies only data and pure hooks.
+ * Reads come from the watch cache once it is provably fresh; writes are etcd
+ * transactions that compare the object's mod revision.
+ */
+export class Registry<T extends KrakeObject> {
+  readonly kind: KindDescription<T>;
+  private readonly store: Store;
+  private readonly storeCache: StoreCache;
+  private readonly cache: KindCache<T>;
+  private readonly opts: RegistryOptions;
+
+  constructor(kind: KindDescription<T>, store: Store, storeCache: StoreCache, opts: RegistryOptions) {
+    this.kind = kind;
+    this.store = store;
+    this.storeCache = storeCache;
+    this.cache = storeCache.kindCache(kind.api, kind.plural) as unknown as KindCache<T>;
+    this.opts = opts;
+  }
+
+  async create(_ctx: RequestContext, namespace: string, body: T | undefined, blocking?: string): Promise<CachedObject<T>> {
+    if (!body) throw ApiError.invalid(this.kind.kind, "", [{ field: "", message: "the object is required" }]);
+    const obj = cloneObject(body, this.kind.codec);
+    const meta = (obj.metadata ??= emptyMetadata());
+    this.checkEnvelope(obj, meta.name);
+    meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
+    const now = new Date();
+    Object.assign(meta, { uid: randomUUID(), created: now, modified: now, deleted: undefined, resourceVersion: "", generation: 1 });
+    if (this.kind.emptyStatus) setStatus(obj, this.kind.emptyStatus());
+    this.kind.prepareForCreate?.(obj);
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = meta.generateName + randomSuffix();
+    this.validate(obj);
+    for (let attempt = 0; ; attempt++) {
+      const key = this.key(meta.namespace, meta.name);
+      try {
+        const revision = await this.store.create(key, this.kind.codec.encode(obj).finish());
+        meta.resourceVersion = String(revision);
+        const created = new CachedObject(key, obj, revision, this.kind.codec);
+        return blocking ? await this.block(created, blocking) : created;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== Status.ALREADY_EXISTS) throw err;
+        if (!generated || attempt >= 4) throw ApiError.alreadyExists(this.kind.kind, meta.name, meta.namespace);
+        meta.name = meta.generateName + randomSuffix();
+      }
+    }
+  }
+
+  async get(_ctx: RequestContext, namespace: string, name: string): Promise<CachedObject<T>> {
+    const key = this.objectKeyFor(namespace, name);
+    await this.storeCache.fresh();
+    const found = this.cache.get(key);
+    if (!found) throw ApiError.notFound(this.kind.kind, name, namespace);
+    return found;
+  }
+
+  async list(_ctx: RequestContext, namespace: string, opts: ListOptions): Promise<ListPage<T>> {
+    const ns = this.kind.namespaced ? namespace : "";
+    const selector = parseLabelSelector(opts.labelSelector ?? "");
+    const limit = opts.limit ?? 0;
+    if (limit < 0) throw ApiError.invalid("List", "", [{ field: "limit", message: "must not be negative" }]);
+    if (!limit && !opts.continueToken) {
+      const revision = await this.storeCache.fresh();
+      return { items: this.cache.list(ns, selector), revision, continueToken: "", remaining: 0 };
+    }
+    return this.listPage(ns, selector, limit, opts.continueToken);
+  }
+
+  /** A page read from the store at one snapshot revision (continue tokens carry it). */
+  private async listPage(ns: string, selector: LabelMatcher, limit: number, token?: string): Promise<ListPage<T>> {
+    const pos = token ? decodeContinue(token) : undefined;
+    const prefix = ns ? this.key(ns, "") : kindPrefix(this.opts.prefix, this.kind.api, this.kind.plural);
+    let revision = pos?.revision ?? 0;
+    let after = pos?.after;
+    const items: CachedObject<T>[] = [];
+    let more = true;
+    while (more && (limit === 0 || items.length < limit)) {
+      let page;
+      try {
+        page = await this.store.list(prefix, { revision, startAfter: after, limit: limit ? limit - items.length : 0 });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === Status.OUT_OF_RANGE) {
+          throw ApiError.expired("the continue token has expired (its snapshot was compacted); list again from the start");
+        }
+        throw err;
+      }
+      revision = page.revision;
+      more = page.more;
+      for (const kv of page.kvs) {
+        const obj = CachedObject.fromStored(kv.key, kv.value, kv.modRevision, this.kind.codec);
+        if (selector.matches(obj.labels)) items.push(obj);
+        after = kv.key;
+      }
+      if (page.kvs.length === 0) more = false;
+    }
+    const continueToken = more && after ? encodeContinue({ revision, after }) : "";
+    return { items, revision, continueToken, remaining: 0 };
+  }
+
+  async update(_ctx: RequestContext, namespace: string, name: string, body: T | undefined): Promise<CachedObject<T>> {
+    if (!body) throw ApiError.invalid(this.kind.kind, name, [{ field: "", message: "the object is required" }]);
+    const meta = body.metadata ?? emptyMetadata();
+    this.checkEnvelope(body, name);
+    if (meta.name && meta.name !== name) throw ApiError.immutable("metadata.name");
+    if (this.kind.namespaced && meta.namespace && meta.namespace !== namespace) throw ApiError.immutable("metadata.namespace");
+    return this.guaranteedUpdate(namespace, name, meta.resourceVersion, (next, current) => {
+      copySpec(body, next);
+      const nm = next.metadata!;
+      nm.labels = meta.labels ?? {};
+      nm.inheritLabels = meta.inheritLabels ?? false;
+      nm.finalizers = meta.finalizers ?? [];
+      nm.owners = meta.owners ?? [];
+      const specChanged = !bytesEqual(specBytes(next, this.kind.codec), specBytes(current, this.kind.codec));
+      const metaChanged = !bytesEqual(userMetadataBytes(nm), userMetadataBytes(current.metadata));
+      if (!specChanged && !metaChanged) throw ApiError.noUpdate();
+      if (current.metadata?.deleted) checkDeletionUpdate(current, nm.finalizers, specChanged || labelsOrOwnersChanged(current, next));
+      if (specChanged) nm.generation = (nm.generation || 0) + 1;
+      nm.modified = new Date();
+      this.validate(next);
+      return next;
+    });
+  }
+
+  async updateStatus(_ctx: RequestContext, namespace: string, name: string, body: T | undefined): Promise<CachedObject<T>> {
+    if (!this.kind.emptyStatus) throw new ApiError(Status.UNIMPLEMENTED, "BadRequest", `${this.kind.kind} has no status`);
+    if (!body) throw ApiError.invalid(this.kind.kind, name, [{ field: "", message: "the object is required" }]);
+    this.checkEnvelope(body, name);
+    return this.guaranteedUpdate(namespace, name, body.metadata?.resourceVersion, (next) => {
+      setStatus(next, statusOf(body) ?? this.kind.emptyStatus!());
+      return next;
+    });
+  }
+
+  async delete(_ctx: RequestContext, namespace: string, name: string, opts: DeleteOptions): Promise<CachedObject<T>> {
+    const policy = opts.propagationPolicy ?? "";
+    if (!propagationPolicies.has(policy)) {
+      throw ApiError.invalid(this.kind.kind, name, [
+        { field: "propagation_policy", message: `must be "background" (got "${policy}")` },
+      ]);
+    }
+    const result = await this.guaranteedUpdate(
+      namespace,
+      name,
+      opts.resourceVersion,
+      (next) => {
+        const meta = next.metadata!;
+        if (meta.deleted) return undefined;
+        meta.deleted = new Date();
+        if (!meta.finalizers.includes(cascadeDeletionFinalizer)) meta.finalizers.push(cascadeDeletionFinalizer);
+        return next;
+      },
+      opts.force,
+    );
+    return opts.blocking ? this.block(result, opts.blocking) : result;
+  }
+
+  async subresource(
+    _ctx: RequestContext,
+    namespace: string,
+    name: string,
+    sub: Subresource<T>,
+    body: unknown,
+    resourceVersion?: string,
+  ): Promise<CachedObject<T>> {
+    return this.guaranteedUpdate(namespace, name, resourceVersion, (next) => sub.apply(next, body, new Date()));
+  }
+
+  async watch(_ctx: RequestContext, req: WatchRequest, listener: WatchListener<T>): Promise<CacheWatch> {
+    const selector = parseLabelSelector(req.labelSelector ?? "");
+    let afterRevision: number | undefined;
+    if (req.resourceVersion) {
+      afterRevision = parseRevision(req.resourceVersion, "resource_version");
+      await this.storeCache.waitFor(afterRevision);
+    } else {
+      await this.storeCache.fresh();
+    }
+    return this.cache.watch(
+      {
+        namespace: this.kind.namespaced ? req.namespace : "",
+        selector,
+        afterRevision,
+        sendInitialEvents: req.sendInitialEvents,
+        allowBookmarks: req.allowBookmarks,
+      },
+      listener,
+      this.storeCache.revision,
+    );
+  }
+
+  /**
+   * Read-modify-write under optimistic concurrency. `mutate` gets a private
+   * copy of the current object and returns the new one, or undefined for "no
+   * change". With a client precondition a conflict is the client's; without
+   * one the loop re-reads and tries again (Krake's last-writer-wins).
+   */
+  private async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    precondition: string | undefined,
+    mutate: (next: T, current: T) => T | undefined,
+    force = false,
+  ): Promise<CachedObject<T>> {
+    const key = this.objectKeyFor(namespace, name);
+    const expected = precondition ? parseRevision(precondition, "metadata.resource_version") : undefined;
+    let current = this.cache.get(key);
+    let fromStore = false;
+    for (let attempt = 1; ; attempt++) {
+      // The cache may lag the store by a moment: consult the store before
+      // answering "not found" or "stale".
+      if (!fromStore && (!current || (expected !== undefined && current.revision !== expected))) {
+        current = await this.readFromStore(key);
+        fromStore = true;
+      }
+      if (!current) throw ApiError.notFound(this.kind.kind, name, namespace);
+      if (expected !== undefined && current.revision !== expected) throw this.staleError(name, expected, current.revision);
+      try {
+        if (force) return current.atRevision(await this.store.delete(key, current.revision));
+        const next = mutate(cloneObject(current.object, this.kind.codec), current.object);
+        if (!next) return current;
+        return await this.write(key, next, current.revision);
+      } catch (err) {
+        const raced = err instanceof ApiError && (err.code === Status.ABORTED || err.code === Status.NOT_FOUND);
+        if (!raced) throw err;
+        if (expected !== undefined && err.code === Status.ABORTED) throw this.staleError(name, expected, -1);
+        if (attempt >= this.opts.maxUpdateAttempts) {
+          throw ApiError.conflict(`Concurrent writes to ${this.kind.kind} '${name}'; try again`);
+        }
+        current = await this.readFromStore(key);
+        fromStore = true;
+      }
+    }
+  }
+
+  /** Writes `next` in place of the version at `expected`; an object in deletion without finalizers is removed. */
+  private async write(key: string, next: T, expected: number): Promise<CachedObject<T>> {
+    const meta = next.metadata!;
+    meta.resourceVersion = "";
+    if (meta.deleted && meta.finalizers.length === 0) {
+      const revision = await this.store.delete(key, expected);
+      meta.resourceVersion = String(revision);
+      return new CachedObject(key, next, revision, this.kind.codec);
+    }
+    const revision = await this.store.update(key, this.kind.codec.encode(next).finish(), expected);
+    meta.resourceVersion = String(revision);
+    return new CachedObject(key, next, revision, this.kind.codec);
+  }
+
+  private async readFromStore(key: string): Promise<CachedObject<T> | undefined> {
+    const kv = await this.store.get(key);
+    return kv && CachedObject.fromStored(key, kv.value, kv.modRevision, this.kind.codec);
+  }
+
+  private staleError(name: string, expected: number, actual: number): ApiError {
+    const now = actual > 0 ? ` (current: ${actual})` : "";
+    return ApiError.conflict(
+      `the object has been modified: ${this.kind.kind} '${name}' is not at resource version ${expected}${now}; read it again and retry`,
+    );
+  }
+
+  private block(obj: CachedObject<T>, state: string): Promise<CachedObject<T>> {
+    const wanted = blockingState(state);
+    if (!wanted) return Promise.resolve(obj);
+    if (!this.kind.stateName) {
+      throw ApiError.invalid(this.kind.kind, obj.name, [{ field: "blocking", message: `${this.kind.kind} has no state to wait for` }]);
+    }
+    return waitForState(this.storeCache, this.cache, obj, wanted, this.kind.stateName, this.opts.blockingTimeoutMs);
+  }
+
+  private checkEnvelope(obj: T, name: string): void {
+    const errors: FieldError[] = [];
+    if (obj.api && obj.api !== this.kind.api) errors.push({ field: "api", message: `must be "${this.kind.api}"` });
+    if (obj.kind && obj.kind !== this.kind.kind) errors.push({ field: "kind", message: `must be "${this.kind.kind}"` });
+    if (errors.length) throw ApiError.invalid(this.kind.kind, name, errors);
+    obj.api = this.kind.api;
+    obj.kind = this.kind.kind;
+  }
+
+  private validate(obj: T): void {
+    const errors = this.kind.validate(obj);
+    if (errors.length) throw ApiError.invalid(this.kind.kind, obj.metadata?.name ?? "", errors);
+  }
+
+  private objectKeyFor(namespace: string, name: string): string {
+    if (this.kind.namespaced && !namespace) {
+      throw ApiError.invalid(this.kind.kind, name, [{ field: "namespace", message: "is required" }]);
+    }
+    if (!name) throw ApiError.invalid(this.kind.kind, name, [{ field: "name", message: "is required" }]);
+    return this.key(namespace, name);
+  }
+
+  private key(namespace: string, name: string): string {
+    return objectKey(this.opts.prefix, this.kind.api, this.kind.plural, this.kind.namespaced ? namespace : "", name);
+  }
+}
+
+function emptyMetadata(): NonNullable<KrakeObject["metadata"]> {
+  return {
+    name: "", namespace: "", labels: {}, inheritLabels: false, finalizers: [], uid: "", created: undefined,
+    modified: undefined, deleted: undefined, owners: [], resourceVersion: "", generation: 0, generateName: "",
+  };
+}
+
+function randomSuffix(): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+function parseRevision(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0 || String(n) !== value.trim()) {
+    throw ApiError.invalid("Request", "", [{ field, message: `"${value}" is not a resource version issued by this API` }]);
+  }
+  return n;
+}
+
+/** Krake's clients send `blocking=False` when they do not want to wait. */
+function blockingState(value: string): string | undefined {
+  const v = value.trim();
+  if (!v || ["false", "0", "no"].includes(v.toLowerCase())) return undefined;
+  return v.toUpperCase();
+}
+
+/** While an object is in deletion, Krake only lets its finalizers shrink. */
+function checkDeletionUpdate<T extends KrakeObject>(current: T, finalizers: string[], otherChanges: boolean): void {
+  const before = current.metadata?.finalizers ?? [];
+  const onlyRemoved = finalizers.every((f) => before.includes(f)) && finalizers.length <= before.length;
+  if (otherChanges || !onlyRemoved) {
+    throw ApiError.deleting("Finalizers can only be removed if a deletion is in progress.");
+  }
+}
+
+function labelsOrOwnersChanged<T extends KrakeObject>(current: T, next: T): boolean {
+  const strip = (o: T) => userMetadataBytes({ ...o.metadata!, finalizers: [] });
+  return !bytesEqual(strip(current), strip(next));
+}

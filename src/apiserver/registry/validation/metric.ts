@@ -1,0 +1,45 @@
+import type { FieldError } from "../../../errors/api-error.js";
+import type { GlobalMetric, Metric } from "../../../../gen/krake/core/v1/metric.js";
+import { isNonEmptyString } from "./internal/checks.js";
+import { item } from "./internal/paths.js";
+import { validateName } from "./names.js";
+
+/**
+ * The spec of a Metric or GlobalMetric (metadata is validated by
+ * `validateMetadata`): `provider.name` and `provider.metric` are required
+ * valid names, `min` and `max` finite with min < max, `allowed_values`
+ * finite numbers (may be empty).
+ */
+export function validateMetric(metric: Metric | GlobalMetric): FieldError[] {
+  const spec = metric.spec;
+  if (spec === undefined) return [{ field: "spec", message: "is required" }];
+  const errors: FieldError[] = [];
+
+  const provider = spec.provider;
+  if (provider === undefined) errors.push({ field: "spec.provider", message: "is required" });
+  else {
+    for (const [key, value] of [
+      ["name", provider.name],
+      ["metric", provider.metric],
+    ] as const) {
+      const field = `spec.provider.${key}`;
+      if (!isNonEmptyString(value)) errors.push({ field, message: "is required" });
+      else errors.push(...validateName(value, field));
+    }
+  }
+
+  const minOk = isFiniteNumber(spec.min);
+  const maxOk = isFiniteNumber(spec.max);
+  if (!minOk) errors.push({ field: "spec.min", message: "must be a finite number" });
+  if (!maxOk) errors.push({ field: "spec.max", message: "must be a finite number" });
+  if (minOk && maxOk && !(spec.min < spec.max)) errors.push({ field: "spec.max", message: "min must be less than max" });
+
+  (spec.allowedValues ?? []).forEach((value, i) => {
+    if (!isFiniteNumber(value)) errors.push({ field: item("spec.allowed_values", i), message: "must be a finite number" });
+  });
+  return errors;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}

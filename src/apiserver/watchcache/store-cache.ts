@@ -1,0 +1,219 @@
+import { ApiError, Status } from "../../errors/api-error.js";
+import type { Store, StoreEventBatch, StoreWatch } from "../../store/store.js";
+import type { AnyKind } from "../registry/kind.js";
+import { CachedObject } from "./cached-object.js";
+import { KindCache } from "./kind-cache.js";
+import { RevisionGate } from "./revision-gate.js";
+
+export interface StoreCacheOptions {
+  /** Key prefix that every kind lives under, e.g. "/krake". */
+  prefix: string;
+  /** Events kept per kind for watches that resume from a version. */
+  windowSize: number;
+  /** How often watchers that allow bookmarks get one. */
+  bookmarkIntervalMs: number;
+  /** How long a read waits for the cache to catch up with the store. */
+  freshnessTimeoutMs: number;
+  /** Page size of the start-up list. */
+  listPageSize: number;
+  onError?: (err: unknown) => void;
+}
+
+const defaults: StoreCacheOptions = {
+  prefix: "/krake",
+  windowSize: 10_000,
+  bookmarkIntervalMs: 10_000,
+  freshnessTimeoutMs: 3_000,
+  listPageSize: 1_000,
+};
+
+/**
+ * The API process' view of the store: ONE store watch over the whole key
+ * prefix feeds one KindCache per kind. Since every Krake write lands under the
+ * prefix, the watch's revision is the store's revision, so a cache that has
+ * reached revision R answers reads exactly as the store would at R.
+ */
+export class StoreCache {
+  private readonly store: Store;
+  private readonly opts: StoreCacheOptions;
+  private readonly kinds = new Map<string, KindCache>();
+  private readonly gate = new RevisionGate();
+  private watch: StoreWatch | undefined;
+  private bookmarkTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private synced = false;
+  private inFlight: Promise<number> | undefined;
+  private queued: Promise<number> | undefined;
+
+  constructor(store: Store, kinds: AnyKind[], opts: Partial<StoreCacheOptions> = {}) {
+    this.store = store;
+    this.opts = { ...defaults, ...opts };
+    for (const kind of kinds) {
+      this.kinds.set(`${kind.api}/${kind.plural}`, new KindCache(kind, this.opts.windowSize));
+    }
+  }
+
+  get revision(): number {
+    return this.gate.revision;
+  }
+
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Number of store watches this process holds (1 once started). */
+  get storeWatches(): number {
+    return this.watch ? 1 : 0;
+  }
+
+  kindCache(api: string, plural: string): KindCache {
+    const cache = this.kinds.get(`${api}/${plural}`);
+    if (!cache) throw new Error(`no cache for ${api}/${plural}`);
+    return cache;
+  }
+
+  allKindCaches(): KindCache[] {
+    return [...this.kinds.values()];
+  }
+
+  /** Lists every kind, then watches from the list's revision. */
+  async start(): Promise<void> {
+    await this.resync();
+    this.bookmarkTimer = setInterval(() => {
+      for (const k of this.kinds.values()) k.bookmark(this.gate.revision);
+    }, this.opts.bookmarkIntervalMs);
+    this.bookmarkTimer.unref();
+  }
+
+  private async resync(): Promise<void> {
+    const revision = await this.store.currentRevision();
+    const loaded = new Map<KindCache, CachedObject[]>();
+    for (const k of this.kinds.values()) loaded.set(k, []);
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.store.list(`${this.opts.prefix}/`, {
+        revision,
+        startAfter,
+        limit: this.opts.listPageSize,
+      });
+      for (const kv of page.kvs) {
+        const cache = this.route(kv.key);
+        if (!cache) continue;
+        loaded.get(cache)!.push(CachedObject.fromStored(kv.key, kv.value, kv.modRevision, cache.kind.codec));
+      }
+      if (!page.more || page.kvs.length === 0) break;
+      startAfter = page.kvs[page.kvs.length - 1].key;
+    }
+    for (const [cache, objects] of loaded) cache.reset(objects, revision);
+    this.gate.reset(revision);
+    await this.watch?.close();
+    this.watch = await this.store.watch(`${this.opts.prefix}/`, revision + 1, {
+      onEvents: (batch) => this.apply(batch),
+      onError: (err) => this.onWatchError(err),
+    });
+    this.synced = true;
+  }
+
+  private onWatchError(err: Error): void {
+    if (this.closed) return;
+    this.synced = false;
+    this.opts.onError?.(err);
+    const again = (delay: number): void => {
+      setTimeout(() => {
+        if (this.closed) return;
+        this.resync().catch((e: unknown) => {
+          this.opts.onError?.(e);
+          again(Math.min(delay * 2, 5_000));
+        });
+      }, delay).unref();
+    };
+    again(ApiError.from(err).code === Status.OUT_OF_RANGE ? 0 : 200);
+  }
+
+  private route(key: string): KindCache | undefined {
+    const rest = key.slice(this.opts.prefix.length + 1);
+    const a = rest.indexOf("/");
+    const b = rest.indexOf("/", a + 1);
+    if (a < 0 || b < 0) return undefined;
+    return this.kinds.get(rest.slice(0, b));
+  }
+
+  private apply(batch: StoreEventBatch): void {
+    for (const ev of batch.events) {
+      const key = ev.type === "put" ? ev.kv.key : ev.key;
+      const cache = this.route(key);
+      if (!cache) continue;
+      if (ev.type === "put") {
+        let obj: CachedObject;
+        try {
+          obj = CachedObject.fromStored(key, ev.kv.value, ev.kv.modRevision, cache.kind.codec);
+        } catch (err) {
+          this.opts.onError?.(err);
+          continue;
+        }
+        cache.put(obj, ev.kv.createRevision === ev.kv.modRevision);
+      } else {
+        cache.delete(key, ev.modRevision);
+      }
+    }
+    this.gate.advance(batch.revision);
+  }
+
+  /**
+   * The store's current revision, read linearizably. Concurrent callers share
+   * one store call; a caller never joins a call that was sent before it
+   * arrived (its answer could predate the caller's request), it joins the next.
+   */
+  consistentRevision(): Promise<number> {
+    if (!this.inFlight) return this.launchRevisionRead();
+    if (!this.queued) {
+      this.queued = this.inFlight
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          this.queued = undefined;
+          return this.launchRevisionRead();
+        });
+    }
+    return this.queued;
+  }
+
+  private launchRevisionRead(): Promise<number> {
+    const p: Promise<number> = this.store.currentRevision().finally(() => {
+      if (this.inFlight === p) this.inFlight = undefined;
+    });
+    this.inFlight = p;
+    return p;
+  }
+
+  /** Waits until the cache has every write the store had when this was called. */
+  async fresh(): Promise<number> {
+    if (!this.synced) await this.waitSynced();
+    const revision = await this.consistentRevision();
+    await this.waitFor(revision);
+    return revision;
+  }
+
+  /** Waits until the cache has reached `revision`. */
+  waitFor(revision: number): Promise<void> {
+    return this.gate.wait(revision, this.opts.freshnessTimeoutMs);
+  }
+
+  private async waitSynced(): Promise<void> {
+    const deadline = Date.now() + this.opts.freshnessTimeoutMs;
+    while (!this.synced) {
+      if (this.closed || Date.now() > deadline) throw ApiError.unavailable("the store is not reachable");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    this.gate.close();
+    await this.watch?.close();
+    this.watch = undefined;
+  }
+}

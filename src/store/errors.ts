@@ -1,0 +1,57 @@
+import {
+  ClientClosedError,
+  EtcdWatchStreamEnded,
+  GRPCCancelledError,
+  GRPCDeadlineExceededError,
+  GRPCOutOfRangeError,
+  GRPCResourceExhastedError,
+  GRPCUnavailableError,
+} from "etcd3";
+import { ApiError, Status } from "../errors/api-error.js";
+
+/** gRPC codes that mean "etcd could not be reached or did not answer in time". */
+const UNREACHABLE_CODES = new Set<number>([Status.CANCELLED, Status.DEADLINE_EXCEEDED, Status.UNAVAILABLE]);
+
+function grpcCode(err: Error): number | undefined {
+  const code: unknown = (err as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
+}
+
+function unreachable(err: Error): boolean {
+  if (
+    err instanceof GRPCUnavailableError ||
+    err instanceof GRPCDeadlineExceededError ||
+    err instanceof GRPCCancelledError ||
+    err instanceof ClientClosedError ||
+    err instanceof EtcdWatchStreamEnded ||
+    // cockatiel's open circuit, if a caller configured a breaker
+    err.name === "BrokenCircuitError"
+  ) {
+    return true;
+  }
+  const code = grpcCode(err);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
+}
+
+/**
+ * The one place where etcd3/gRPC errors become ApiErrors. ApiErrors pass
+ * through; anything unrecognised becomes INTERNAL with the cause kept.
+ */
+export function translateEtcdError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (!(err instanceof Error)) return ApiError.from(err);
+  if (unreachable(err)) return ApiError.unavailable(`etcd is unavailable: ${err.message}`, err);
+  if (err instanceof GRPCOutOfRangeError || grpcCode(err) === Status.OUT_OF_RANGE) {
+    if (/compacted/.test(err.message)) {
+      return new ApiError(Status.OUT_OF_RANGE, "Expired", "the requested revision has been compacted", [], err);
+    }
+    if (/future revision/.test(err.message)) {
+      // as Kubernetes does for a resource version the store has not reached yet
+      return new ApiError(Status.DEADLINE_EXCEEDED, "Timeout", "the requested revision is newer than the store's", [], err);
+    }
+  }
+  if (err instanceof GRPCResourceExhastedError && /too many requests/.test(err.message)) {
+    return ApiError.tooManyRequests("etcd is overloaded: too many requests");
+  }
+  return new ApiError(Status.INTERNAL, "Internal", "internal error", [], err);
+}

@@ -1,0 +1,67 @@
+import { Etcd3 } from "etcd3";
+import type { IOptions } from "etcd3";
+
+export interface EtcdStoreOptions {
+  /** etcd client URLs, e.g. `http://127.0.0.1:2379`. */
+  endpoints: string[];
+  /** How long `watch()` waits for etcd to accept a new watch. */
+  dialTimeoutMs: number;
+  /** Deadline of every unary call (reads and writes). */
+  callTimeoutMs: number;
+  /** HTTP/2 keepalive ping period, so a hung etcd breaks the watch stream (0 = off). */
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** Backoff between watch reconnections after a transient error. */
+  watchRetryMinMs: number;
+  watchRetryMaxMs: number;
+}
+
+export const DEFAULT_ETCD_STORE_OPTIONS: Readonly<EtcdStoreOptions> = {
+  endpoints: ["http://127.0.0.1:2379"],
+  dialTimeoutMs: 5_000,
+  callTimeoutMs: 5_000,
+  // etcd's --grpc-keepalive-min-time defaults to 5 s; pinging more often gets the connection closed
+  keepaliveTimeMs: 10_000,
+  keepaliveTimeoutMs: 5_000,
+  watchRetryMinMs: 100,
+  watchRetryMaxMs: 2_000,
+};
+
+type FaultHandling = NonNullable<IOptions["faultHandling"]>;
+type Policy = NonNullable<FaultHandling["global"]>;
+type PolicyContext = Parameters<Parameters<Policy["execute"]>[0]>[0];
+
+const noDispose = { dispose(): void {} };
+
+/**
+ * A policy that just runs the call. etcd3's defaults retry failed calls three
+ * times (unsafe for create/compare-and-swap after an ambiguous failure) and
+ * open a circuit breaker for 5 s after three failures (which would keep
+ * failing calls after etcd is back). The store reports UNAVAILABLE instead
+ * and lets its callers decide.
+ */
+class PassThroughPolicy implements Policy {
+  declare readonly _altReturn: never;
+  readonly onSuccess = (): typeof noDispose => noDispose;
+  readonly onFailure = (): typeof noDispose => noDispose;
+
+  async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+    return fn({ signal: signal ?? new AbortController().signal });
+  }
+}
+
+export function createEtcdClient(opts: EtcdStoreOptions): Etcd3 {
+  const policy = new PassThroughPolicy();
+  const grpcOptions: NonNullable<IOptions["grpcOptions"]> = {};
+  if (opts.keepaliveTimeMs > 0) {
+    grpcOptions["grpc.keepalive_time_ms"] = opts.keepaliveTimeMs;
+    grpcOptions["grpc.keepalive_timeout_ms"] = opts.keepaliveTimeoutMs;
+  }
+  return new Etcd3({
+    hosts: opts.endpoints,
+    grpcOptions,
+    // streams (watch) must not get a deadline; every unary call does
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.callTimeoutMs }),
+    faultHandling: { host: () => policy, global: policy },
+  });
+}

@@ -26,7 +26,7 @@ else
   done
   echo "etcd listening on 127.0.0.1:${ETCD_PORT} (data: .data/etcd, log: .data/etcd.log)"
 fi
-echo "krake-api: gRPC on 127.0.0.1:${GRPC_PORT} — try: node examples/watch-and-create.ts (see README)"
+echo "krake-api: gRPC on 127.0.0.1:${GRPC_PORT} — try: npx tsx examples/watch-and-create.ts (see README)"
 node bin/krake-api.js --config config/api.yaml --grpc.port "${GRPC_PORT}" --etcd.endpoints "http://127.0.0.1:${ETCD_PORT}" &
 api_pid=$!
 trap 'kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT INT TERM

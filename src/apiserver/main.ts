@@ -16,12 +16,20 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  // `--a.b value` and `--a.b=value`; parseArgs (non-strict) reports the value of the first form as a positional.
   const flags: Record<string, string> = {};
-  for (const t of tokens ?? []) {
-    if (t.kind === "option" && t.name !== "config" && t.name !== "help") {
-      if (t.value === undefined) throw new Error(`--${t.name} needs a value\n${usage}`);
-      flags[t.name] = t.value;
+  const list = tokens ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (t.kind !== "option" || t.name === "config" || t.name === "help") continue;
+    let value = t.value;
+    const next = list[i + 1];
+    if (value === undefined && next?.kind === "positional") {
+      value = next.value;
+      i++;
     }
+    if (value === undefined) throw new Error(`--${t.name} needs a value\n${usage}`);
+    flags[t.name] = value;
   }
   let config = defaultConfig;
   if (typeof values.config === "string") config = mergeConfig(config, loadConfigFile(values.config));

@@ -88,7 +88,7 @@ export class EtcdWatch implements StoreWatch {
     const stream = this.stream;
     this.stream = undefined;
     // Ending the call makes etcd drop the watch; no need for a cancel request.
-    stream?.cancel();
+    endStream(stream);
   }
 
   private open(): void {
@@ -100,18 +100,19 @@ export class EtcdWatch implements StoreWatch {
 
   private attach(stream: WatchStream): void {
     if (this.closed) {
-      stream.cancel();
+      endStream(stream);
       return;
     }
     this.stream = stream;
     stream.on("data", (res) => this.onResponse(stream, res));
     stream.on("error", (err) => this.onStreamError(stream, err));
     stream.on("end", () => this.onStreamError(stream, ApiError.unavailable("etcd ended the watch stream")));
-    const key = Buffer.from(this.prefix);
+    // etcd rejects an empty key; "\0" with range end "\0" is the whole key space
+    const key = this.prefix === "" ? Buffer.from([0]) : Buffer.from(this.prefix);
     stream.write({
       create_request: {
         key,
-        range_end: prefixEnd(key),
+        range_end: prefixEnd(Buffer.from(this.prefix)),
         start_revision: this.next,
         prev_kv: true,
         progress_notify: true,
@@ -179,7 +180,7 @@ export class EtcdWatch implements StoreWatch {
   private onStreamError(stream: WatchStream | undefined, err: unknown): void {
     if (this.closed || (stream !== undefined && stream !== this.stream)) return;
     this.stream = undefined;
-    stream?.cancel();
+    endStream(stream);
     const apiErr = translateEtcdError(err);
     if (!this.established || apiErr.code !== Status.UNAVAILABLE) {
       this.fail(apiErr);
@@ -202,4 +203,16 @@ export class EtcdWatch implements StoreWatch {
       this.handlers.onError(err);
     }
   }
+}
+
+/**
+ * Half-closes, then cancels. The half-close first matters: etcd3 treats an
+ * error on a still-writable watch stream (our own CANCELLED included) as a
+ * failed host and throws away every channel to it, so the next calls would
+ * all have to reconnect.
+ */
+function endStream(stream: WatchStream | undefined): void {
+  if (!stream) return;
+  stream.end();
+  stream.cancel();
 }

@@ -17,6 +17,7 @@ else
     --listen-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" \
     --initial-cluster "krake=http://127.0.0.1:${ETCD_PEER_PORT}" \
     --auto-compaction-mode=revision --auto-compaction-retention=100000 \
+    --experimental-watch-progress-notify-interval=1s \
     --logger=zap --log-outputs=.data/etcd.log &
   etcd_pid=$!
   trap 'kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true' EXIT

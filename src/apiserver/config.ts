@@ -1,9 +1,21 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { defaultAuthentication, defaultAuthorization, defaultTlsConfig } from "./auth/index.js";
+import type { AuthenticationConfig, TlsListenerConfig } from "./auth/index.js";
 
 /** krake-api's configuration: defaults, then the YAML file, then flags. */
 export interface ApiConfig {
-  grpc: { host: string; port: number };
+  /** tls: see auth/tls.ts (no cert = plaintext). */
+  grpc: { host: string; port: number; tls: TlsListenerConfig };
+  /**
+   * The REST gateway (Krake's REST API): port 0 picks a free one; corsOrigin "*" or a comma-separated list;
+   * publicMetrics: /metrics without authentication.
+   */
+  http: { host: string; port: number; corsOrigin: string; maxBodyBytes: number; tls: TlsListenerConfig; publicMetrics: boolean };
+  /** Ordered providers and anonymous access (auth/config.ts). */
+  authentication: AuthenticationConfig;
+  /** always-allow | always-deny | rbac. */
+  authorization: string;
   etcd: { endpoints: string[]; prefix: string; dialTimeoutMs: number };
   watch: { windowSize: number; bookmarkIntervalMs: number; maxPendingEvents: number; freshnessTimeoutMs: number };
   blockingTimeoutMs: number;
@@ -12,7 +24,10 @@ export interface ApiConfig {
 }
 
 export const defaultConfig: ApiConfig = {
-  grpc: { host: "127.0.0.1", port: 9090 },
+  grpc: { host: "127.0.0.1", port: 9090, tls: defaultTlsConfig },
+  http: { host: "127.0.0.1", port: 8080, corsOrigin: "*", maxBodyBytes: 1_572_864, tls: defaultTlsConfig, publicMetrics: false },
+  authentication: defaultAuthentication,
+  authorization: defaultAuthorization,
   etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/krake", dialTimeoutMs: 5_000 },
   watch: { windowSize: 10_000, bookmarkIntervalMs: 10_000, maxPendingEvents: 1_000, freshnessTimeoutMs: 3_000 },
   blockingTimeoutMs: 60_000,

@@ -1,5 +1,6 @@
 import { credentials as grpcCredentials } from "@grpc/grpc-js";
 import type { ChannelCredentials, ClientOptions } from "@grpc/grpc-js";
+import { LeaseServiceService } from "../../gen/krake/core/v1/lease.js";
 import { GlobalMetricServiceService, MetricServiceService } from "../../gen/krake/core/v1/metric.js";
 import { GlobalMetricsProviderServiceService, MetricsProviderServiceService } from "../../gen/krake/core/v1/metrics_provider.js";
 import { RoleServiceService } from "../../gen/krake/core/v1/role.js";
@@ -18,6 +19,7 @@ export interface KrakeClients {
   globalMetrics: PromiseClient<typeof GlobalMetricServiceService>;
   metricsProviders: PromiseClient<typeof MetricsProviderServiceService>;
   globalMetricsProviders: PromiseClient<typeof GlobalMetricsProviderServiceService>;
+  leases: PromiseClient<typeof LeaseServiceService>;
   close(): void;
 }
 
@@ -38,6 +40,7 @@ export function krakeClients(
     globalMetrics: make(GlobalMetricServiceService),
     metricsProviders: make(MetricsProviderServiceService),
     globalMetricsProviders: make(GlobalMetricsProviderServiceService),
+    leases: make(LeaseServiceService),
   };
   return {
     ...c,

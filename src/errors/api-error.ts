@@ -77,7 +77,8 @@ export class ApiError extends Error {
 
   static notFound(kind: string, name: string, namespace: string): ApiError {
     const where = namespace ? ` in namespace '${namespace}'` : "";
-    return new ApiError(Status.NOT_FOUND, "NotFound", `${kind} '${name}' does not exist${where}`);
+    // Krake's detail, kind quoted too (for global kinds Krake adds "in namespace None"; we leave that out).
+    return new ApiError(Status.NOT_FOUND, "NotFound", `'${kind}' '${name}' does not exist${where}`);
   }
 
   static alreadyExists(kind: string, name: string, namespace: string): ApiError {

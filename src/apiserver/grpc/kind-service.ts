@@ -7,97 +7,84 @@ import type {
   ServiceDefinition,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { ApiError } from "../../errors/api-error.js";
+import { methodAccess } from "../auth/attributes.js";
+import type { MethodAccess } from "../auth/attributes.js";
 import type { KrakeObject } from "../registry/kind.js";
-import type { ListPage, Registry } from "../registry/registry.js";
+import type { Registry } from "../registry/registry.js";
 import type { RequestContext } from "../registry/request-context.js";
+import { encodeList, kindOperations } from "../operations.js";
+import type { Fields } from "../operations.js";
 import type { ErrorLogger } from "./errors.js";
 import { toServiceError } from "./errors.js";
 import { serveWatch } from "./watch-stream.js";
 import type { WatchStreamOptions, WatchStreams } from "./watch-stream.js";
 
-/** Request messages as the generic handlers read them (ts-proto's camelCase fields). */
-type Fields = Record<string, unknown>;
+export { encodeList, lowerCamel } from "../operations.js";
 
 export interface KindServiceOptions {
   log: ErrorLogger;
   watch: WatchStreamOptions;
   streams: WatchStreams;
-  /** Builds the caller's context (authentication lands here). */
+  /** Builds the caller's context before authentication (request id). */
   context(call: ServerUnaryCall<Fields, unknown> | ServerWritableStream<Fields, unknown>): RequestContext;
+  /**
+   * Authenticates and authorizes a call before its operation runs (auth/):
+   * the caller's context and, for a watch, a guard asked on every event.
+   */
+  admit?(call: ServerUnaryCall<Fields, unknown> | ServerWritableStream<Fields, unknown>, ctx: RequestContext, method: MethodAccess): Promise<Admitted>;
+}
+
+export interface Admitted {
+  ctx: RequestContext;
+  /** An error closes the watch with it. */
+  guard?: () => ApiError | undefined;
 }
 
 /**
- * Serves one kind's generated gRPC service from the generic registry. Methods
- * are matched to registry operations by their AIP names; a method without an
- * operation is a startup error, not a runtime surprise. Responses are the
- * registry's cached encodings, passed through without re-encoding.
+ * Serves one kind's generated gRPC service: the gRPC adapter of the shared
+ * method → operation table (../operations.ts). Responses are the registry's
+ * cached encodings, passed through without re-encoding.
  */
 export function kindService<T extends KrakeObject>(
   registry: Registry<T>,
   opts: KindServiceOptions,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
-  const bodyField = lowerCamel(kind.kind);
   const definition: Record<string, MethodDefinition<Fields, unknown>> = {};
   const implementation: UntypedServiceImplementation = {};
+  const operations = kindOperations(registry);
   for (const [key, method] of Object.entries(kind.service as Record<string, MethodDefinition<Fields, unknown>>)) {
     definition[key] = passThroughResponses(method);
-    const rpc = method.path.slice(method.path.lastIndexOf("/") + 1);
+    const { operation, rpc } = operations.get(method.path)!;
+    const access = methodAccess(kind, rpc);
+    const admit = (call: ServerUnaryCall<Fields, unknown> | ServerWritableStream<Fields, unknown>, ctx: RequestContext) =>
+      opts.admit ? opts.admit(call, ctx, access) : Promise.resolve<Admitted>({ ctx });
     const unary = (op: (ctx: RequestContext, req: Fields) => Promise<Uint8Array>) =>
       (call: ServerUnaryCall<Fields, unknown>, callback: sendUnaryData<Uint8Array>) => {
         const ctx = opts.context(call);
-        op(ctx, call.request).then(
+        admit(call, ctx).then(({ ctx: admitted }) => op(admitted, call.request)).then(
           (bytes) => callback(null, bytes),
           (err: unknown) => callback(toServiceError(err, ctx.requestId, opts.log)),
         );
       };
-    const ns = (req: Fields) => str(req.namespace);
-    if (rpc === `Create${kind.kind}`) {
-      implementation[key] = unary(async (ctx, req) =>
-        (await registry.create(ctx, ns(req), req[bodyField] as T | undefined, str(req.blocking))).bytes);
-    } else if (rpc === `Get${kind.kind}`) {
-      implementation[key] = unary(async (ctx, req) => (await registry.get(ctx, ns(req), str(req.name))).bytes);
-    } else if (rpc.startsWith("List")) {
-      implementation[key] = unary(async (ctx, req) => {
-        const page = await registry.list(ctx, ns(req), {
-          labelSelector: str(req.labelSelector),
-          limit: Number(req.limit ?? 0),
-          continueToken: str(req.continue),
-        });
-        return encodeList(kind.api, `${kind.kind}List`, page);
-      });
-    } else if (rpc === `Update${kind.kind}Status`) {
-      implementation[key] = unary(async (ctx, req) =>
-        (await registry.updateStatus(ctx, ns(req), str(req.name), req[bodyField] as T | undefined)).bytes);
-    } else if (rpc === `Update${kind.kind}`) {
-      implementation[key] = unary(async (ctx, req) =>
-        (await registry.update(ctx, ns(req), str(req.name), req[bodyField] as T | undefined)).bytes);
-    } else if (rpc === `Delete${kind.kind}`) {
-      implementation[key] = unary(async (ctx, req) =>
-        (await registry.delete(ctx, ns(req), str(req.name), {
-          resourceVersion: str(req.resourceVersion),
-          force: req.force === true,
-          propagationPolicy: str(req.propagationPolicy),
-          blocking: str(req.blocking),
-        })).bytes);
-    } else if (rpc.startsWith("Watch")) {
-      implementation[key] = (call: ServerWritableStream<Fields, unknown>) => {
-        const req = call.request;
-        serveWatch(registry, call, opts.context(call), {
-          namespace: ns(req),
-          labelSelector: str(req.labelSelector),
-          resourceVersion: str(req.resourceVersion),
-          allowBookmarks: req.allowBookmarks === true,
-          sendInitialEvents: req.sendInitialEvents === true,
-        }, opts);
-      };
-    } else {
-      const sub = kind.subresources?.find((s) => rpc === `${s.verb}${kind.kind}`);
-      if (!sub) throw new Error(`${method.path}: no registry operation serves this method`);
-      implementation[key] = unary(async (ctx, req) =>
-        (await registry.subresource(ctx, ns(req), str(req.name), sub, sub.bodyField ? req[sub.bodyField] : undefined,
-          str(req.resourceVersion))).bytes);
+    switch (operation.type) {
+      case "object":
+        implementation[key] = unary(async (ctx, req) => (await operation.run(ctx, req)).bytes);
+        break;
+      case "list":
+        implementation[key] = unary(async (ctx, req) =>
+          encodeList(kind.api, `${kind.kind}List`, await operation.run(ctx, req)));
+        break;
+      case "watch":
+        implementation[key] = (call: ServerWritableStream<Fields, unknown>) => {
+          const ctx = opts.context(call);
+          admit(call, ctx).then(
+            ({ ctx: admitted, guard }) => serveWatch(registry, call, admitted, operation.request(call.request), { ...opts, guard }),
+            (err: unknown) => call.emit("error", toServiceError(err, ctx.requestId, opts.log)),
+          );
+        };
+        break;
     }
   }
   return { definition: definition as ServiceDefinition, implementation };
@@ -111,27 +98,6 @@ function passThroughResponses(method: MethodDefinition<Fields, unknown>): Method
     responseSerialize: (value: unknown) =>
       value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : encode(value),
   };
-}
-
-/** List<Kind>sResponse {api=1, kind=2, metadata=3 {continue=1, resource_version=2, remaining_item_count=3}, items=4}, from cached item bytes. */
-export function encodeList<T extends KrakeObject>(api: string, listKind: string, page: ListPage<T>): Uint8Array {
-  const w = new BinaryWriter();
-  w.uint32(10).string(api).uint32(18).string(listKind);
-  w.uint32(26).fork();
-  if (page.continueToken) w.uint32(10).string(page.continueToken);
-  w.uint32(18).string(String(page.revision));
-  if (page.remaining) w.uint32(24).int64(page.remaining);
-  w.join();
-  for (const item of page.items) w.uint32(34).bytes(item.bytes);
-  return w.finish();
-}
-
-export function lowerCamel(kind: string): string {
-  return kind.charAt(0).toLowerCase() + kind.slice(1);
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
 }
 
 export function newRequestId(): string {

@@ -42,7 +42,7 @@ export function serveWatch<T extends KrakeObject>(
   call: ServerWritableStream<Record<string, unknown>, unknown>,
   ctx: RequestContext,
   req: WatchRequest,
-  opts: { watch: WatchStreamOptions; streams: WatchStreams; log: ErrorLogger },
+  opts: { watch: WatchStreamOptions; streams: WatchStreams; log: ErrorLogger; guard?: () => ApiError | undefined },
 ): void {
   let watch: CacheWatch | undefined;
   let done = false;
@@ -71,6 +71,12 @@ export function serveWatch<T extends KrakeObject>(
     .watch(ctx, req, {
       onEvent(event) {
         if (done) return;
+        // Still allowed? (O(1) unless a Role or RoleBinding changed.)
+        const denied = opts.guard?.();
+        if (denied) {
+          finish(denied);
+          return;
+        }
         if (pending >= opts.watch.maxPendingEvents) {
           finish(ApiError.tooManyRequests("the watch client is too slow; watch again from the last version seen"));
           return;

@@ -10,6 +10,7 @@ import {
   roleBindingKind,
   roleKind,
 } from "./core.js";
+import { leaseKind } from "./lease.js";
 
 /** Every kind the API serves. Adding a kind: its proto, `make gen`, a description, one line here. */
 export const allKinds: AnyKind[] = [
@@ -21,6 +22,7 @@ export const allKinds: AnyKind[] = [
   anyKind(globalMetricsProviderKind),
   anyKind(applicationKind),
   anyKind(clusterKind),
+  anyKind(leaseKind),
 ];
 
 export { applicationKind, clusterKind, roleKind, roleBindingKind };

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
-import { kindPrefix, objectKey } from "../../store/keys.js";
+import { kindPrefix, namespacePrefix, objectKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import { CachedObject } from "../watchcache/cached-object.js";
 import type { CacheWatch, LabelMatcher, WatchListener } from "../watchcache/kind-cache.js";
@@ -51,10 +51,29 @@ export interface WatchRequest {
   sendInitialEvents?: boolean;
 }
 
-/** The finalizer every Delete appends; the garbage collector owns it. */
+/** The finalizer every Delete appends by default; the garbage collector owns it. */
 export const cascadeDeletionFinalizer = "cascade_deletion";
 
-const propagationPolicies = new Set(["", "background"]);
+/**
+ * Delete pushes ONE finalizer owned by the garbage collector on top of the
+ * finalizer stack, and its name records the propagation policy: the collector
+ * reads the policy from the object itself, and acts only while that finalizer
+ * is last (Kubernetes records foreground and orphan as finalizers the same way).
+ * - "" (what Krake's clients send) and "foreground": `cascade_deletion`,
+ *   Krake's cascade: the dependents are deleted and the object stays until
+ *   none remains (what Kubernetes calls foreground deletion).
+ * - "background": `background_deletion`: the dependents are deleted, and the
+ *   object goes as soon as each of them is in deletion, without waiting for them.
+ * - "orphan": `orphan_deletion`: the dependents lose their owner reference and stay.
+ * Policies are matched without regard to case ("Foreground" is Kubernetes'
+ * spelling). A repeated Delete changes nothing, whatever its policy.
+ */
+export const deletionFinalizers: Readonly<Record<string, string>> = {
+  "": cascadeDeletionFinalizer,
+  foreground: cascadeDeletionFinalizer,
+  background: "background_deletion",
+  orphan: "orphan_deletion",
+};
 
 /**
  * The generic resource registry: one implementation of Krake's API semantics
@@ -87,9 +106,11 @@ export class Registry<T extends KrakeObject> {
     Object.assign(meta, { uid: randomUUID(), created: now, modified: now, deleted: undefined, resourceVersion: "", generation: 1 });
     if (this.kind.emptyStatus) setStatus(obj, this.kind.emptyStatus());
     this.kind.prepareForCreate?.(obj);
+    // Validated before a name is generated, so that errors name the client's
+    // generate_name, not a name it never sent (a valid prefix gives valid names).
+    this.validate(obj);
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = meta.generateName + randomSuffix();
-    this.validate(obj);
     for (let attempt = 0; ; attempt++) {
       const key = this.key(meta.namespace, meta.name);
       try {
@@ -128,7 +149,9 @@ export class Registry<T extends KrakeObject> {
   /** A page read from the store at one snapshot revision (continue tokens carry it). */
   private async listPage(ns: string, selector: LabelMatcher, limit: number, token?: string): Promise<ListPage<T>> {
     const pos = token ? decodeContinue(token) : undefined;
-    const prefix = ns ? this.key(ns, "") : kindPrefix(this.opts.prefix, this.kind.api, this.kind.plural);
+    const prefix = ns
+      ? namespacePrefix(this.opts.prefix, this.kind.api, this.kind.plural, ns)
+      : kindPrefix(this.opts.prefix, this.kind.api, this.kind.plural);
     let revision = pos?.revision ?? 0;
     let after = pos?.after;
     const items: CachedObject<T>[] = [];
@@ -192,9 +215,10 @@ export class Registry<T extends KrakeObject> {
 
   async delete(_ctx: RequestContext, namespace: string, name: string, opts: DeleteOptions): Promise<CachedObject<T>> {
     const policy = opts.propagationPolicy ?? "";
-    if (!propagationPolicies.has(policy)) {
+    const finalizer = Object.hasOwn(deletionFinalizers, policy.toLowerCase()) ? deletionFinalizers[policy.toLowerCase()] : undefined;
+    if (finalizer === undefined) {
       throw ApiError.invalid(this.kind.kind, name, [
-        { field: "propagation_policy", message: `must be "background" (got "${policy}")` },
+        { field: "propagation_policy", message: `must be "background", "foreground" or "orphan" (got "${policy}")` },
       ]);
     }
     const result = await this.guaranteedUpdate(
@@ -205,11 +229,13 @@ export class Registry<T extends KrakeObject> {
         const meta = next.metadata!;
         if (meta.deleted) return undefined;
         meta.deleted = new Date();
-        if (!meta.finalizers.includes(cascadeDeletionFinalizer)) meta.finalizers.push(cascadeDeletionFinalizer);
+        if (!meta.finalizers.includes(finalizer)) meta.finalizers.push(finalizer);
         return next;
       },
       opts.force,
     );
+    // A forced delete has removed the object already: there is no later event to wait for.
+    if (opts.force && opts.blocking && blockingState(opts.blocking) === "DELETED") return result;
     return opts.blocking ? this.block(result, opts.blocking) : result;
   }
 
@@ -272,11 +298,29 @@ export class Registry<T extends KrakeObject> {
       }
       if (!current) throw ApiError.notFound(this.kind.kind, name, namespace);
       if (expected !== undefined && current.revision !== expected) throw this.staleError(name, expected, current.revision);
+      let next: T | undefined;
+      if (!force) {
+        let refusal: unknown;
+        try {
+          next = mutate(cloneObject(current.object, this.kind.codec), current.object);
+        } catch (err) {
+          refusal = err;
+        }
+        if (refusal !== undefined || !next) {
+          // A refusal or a no-op is not checked by a compare-and-swap, so it must
+          // rest on the store's latest version, not on a cache that may lag it.
+          if (!fromStore && expected === undefined) {
+            current = await this.readFromStore(key);
+            fromStore = true;
+            continue;
+          }
+          if (refusal !== undefined) throw refusal;
+          return current;
+        }
+      }
       try {
         if (force) return current.atRevision(await this.store.delete(key, current.revision));
-        const next = mutate(cloneObject(current.object, this.kind.codec), current.object);
-        if (!next) return current;
-        return await this.write(key, next, current.revision);
+        return await this.write(key, next!, current.revision);
       } catch (err) {
         const raced = err instanceof ApiError && (err.code === Status.ABORTED || err.code === Status.NOT_FOUND);
         if (!raced) throw err;

@@ -61,6 +61,7 @@ export class KindCache<T extends KrakeObject = KrakeObject> {
   private readonly byNamespace = new Map<string, Set<Watcher<T>>>();
   private readonly allNamespaces = new Set<Watcher<T>>();
   private watcherCount = 0;
+  private changeCount = 0;
 
   constructor(kind: KindDescription<T>, windowSize: number) {
     this.kind = kind;
@@ -73,6 +74,11 @@ export class KindCache<T extends KrakeObject = KrakeObject> {
 
   get watchers(): number {
     return this.watcherCount;
+  }
+
+  /** Grows with every change to the objects (put, delete, reset): derived indexes rebuild when it moves. */
+  get changes(): number {
+    return this.changeCount;
   }
 
   get oldestRevision(): number {
@@ -96,6 +102,7 @@ export class KindCache<T extends KrakeObject = KrakeObject> {
 
   /** Replaces the whole state (start-up and relist); ends every watch. */
   reset(objects: CachedObject<T>[], revision: number): void {
+    this.changeCount++;
     this.objects.clear();
     for (const o of objects) this.objects.set(o.key, o);
     this.window = [];
@@ -113,6 +120,7 @@ export class KindCache<T extends KrakeObject = KrakeObject> {
   put(obj: CachedObject<T>, created: boolean): void {
     const prev = this.objects.get(obj.key);
     this.objects.set(obj.key, obj);
+    this.changeCount++;
     this.record({ type: created || !prev ? EventType.ADDED : EventType.MODIFIED, object: obj }, prev);
   }
 
@@ -121,6 +129,7 @@ export class KindCache<T extends KrakeObject = KrakeObject> {
     const prev = this.objects.get(key);
     if (!prev) return;
     this.objects.delete(key);
+    this.changeCount++;
     this.record({ type: EventType.DELETED, object: prev.atRevision(revision) }, prev);
   }
 

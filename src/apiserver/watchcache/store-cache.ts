@@ -16,7 +16,8 @@ export interface StoreCacheOptions {
   freshnessTimeoutMs: number;
   /** Page size of the start-up list. */
   listPageSize: number;
-  onError?: (err: unknown) => void;
+  /** A store watch failure and what the cache does about it. */
+  onError?: (err: unknown, action: "relist" | "resume" | "skip") => void;
 }
 
 const defaults: StoreCacheOptions = {
@@ -107,27 +108,55 @@ export class StoreCache {
     for (const [cache, objects] of loaded) cache.reset(objects, revision);
     this.gate.reset(revision);
     await this.watch?.close();
-    this.watch = await this.store.watch(`${this.opts.prefix}/`, revision + 1, {
+    const watch = await this.store.watch(`${this.opts.prefix}/`, revision + 1, {
       onEvents: (batch) => this.apply(batch),
       onError: (err) => this.onWatchError(err),
     });
+    if (this.closed) {
+      await watch.close();
+      return;
+    }
+    this.watch = watch;
     this.synced = true;
   }
 
+  /**
+   * The store watch failed for good. If history was compacted past the cache
+   * (OUT_OF_RANGE), list again: that ends every watch, whose clients relist.
+   * Any other failure loses nothing: the cache holds every event up to its
+   * revision, so a new store watch from the next revision continues it and the
+   * watches on the API never notice.
+   */
   private onWatchError(err: Error): void {
     if (this.closed) return;
-    this.synced = false;
-    this.opts.onError?.(err);
+    this.watch = undefined;
+    let expired = isExpired(err);
+    if (expired) this.synced = false;
+    this.opts.onError?.(err, expired ? "relist" : "resume");
     const again = (delay: number): void => {
       setTimeout(() => {
         if (this.closed) return;
-        this.resync().catch((e: unknown) => {
-          this.opts.onError?.(e);
-          again(Math.min(delay * 2, 5_000));
+        (expired ? this.resync() : this.resume()).catch((e: unknown) => {
+          if (this.closed) return;
+          if (!expired && isExpired(e)) {
+            expired = true;
+            this.synced = false;
+          }
+          this.opts.onError?.(e, expired ? "relist" : "resume");
+          again(Math.min(Math.max(delay, 100) * 2, 5_000));
         });
       }, delay).unref();
     };
-    again(ApiError.from(err).code === Status.OUT_OF_RANGE ? 0 : 200);
+    again(expired ? 0 : 200);
+  }
+
+  private async resume(): Promise<void> {
+    const watch = await this.store.watch(`${this.opts.prefix}/`, this.gate.revision + 1, {
+      onEvents: (batch) => this.apply(batch),
+      onError: (e) => this.onWatchError(e),
+    });
+    if (this.closed) await watch.close();
+    else this.watch = watch;
   }
 
   private route(key: string): KindCache | undefined {
@@ -148,7 +177,7 @@ export class StoreCache {
         try {
           obj = CachedObject.fromStored(key, ev.kv.value, ev.kv.modRevision, cache.kind.codec);
         } catch (err) {
-          this.opts.onError?.(err);
+          this.opts.onError?.(err, "skip");
           continue;
         }
         cache.put(obj, ev.kv.createRevision === ev.kv.modRevision);
@@ -216,4 +245,8 @@ export class StoreCache {
     await this.watch?.close();
     this.watch = undefined;
   }
+}
+
+function isExpired(err: unknown): boolean {
+  return ApiError.from(err).code === Status.OUT_OF_RANGE;
 }

@@ -1,0 +1,82 @@
+import type { KindDescription, KrakeObject } from "../registry/kind.js";
+
+/** The RBAC verbs a request can need. `watch` is granted by a rule with `list` or `watch`. */
+export type Verb = "create" | "get" | "list" | "watch" | "update" | "delete";
+
+/** What a request does, in RBAC's terms; decided before any handler runs. */
+export interface ResourceAttributes {
+  verb: Verb;
+  api: string;
+  /** The plural, or `<plural>/<subresource>` (status, binding, complete, ...). */
+  resource: string;
+  namespaced: boolean;
+  /** For namespaced kinds: the namespace, or "" for a request across every namespace. */
+  namespace: string;
+}
+
+/** A request message as the transports decode it (ts-proto camelCase fields). */
+type Fields = Record<string, unknown>;
+
+/** How one method of a kind's service is authorized. */
+export interface MethodAccess {
+  verb: Verb;
+  resource: string;
+  /** The attributes of one call, from its decoded request. */
+  attributes(req: Fields): ResourceAttributes;
+}
+
+/**
+ * The RBAC verb and resource of each method of a kind's generated service,
+ * by its AIP name: Create/Get/List/Watch/Update/Delete on the plural,
+ * `Update<Kind>Status` as update on `<plural>/status`, a subresource as update
+ * on `<plural>/<name>` (or the kind's `rbacResource`, e.g. Krake's retry →
+ * `applications/status`).
+ */
+export function methodAccess<T extends KrakeObject>(kind: KindDescription<T>, rpc: string): MethodAccess {
+  const plural = kind.plural;
+  let verb: Verb;
+  let resource = plural;
+  if (rpc === `Create${kind.kind}`) verb = "create";
+  else if (rpc === `Get${kind.kind}`) verb = "get";
+  else if (rpc.startsWith("List")) verb = "list";
+  else if (rpc.startsWith("Watch")) verb = "watch";
+  else if (rpc === `Update${kind.kind}Status`) [verb, resource] = ["update", `${plural}/status`];
+  else if (rpc === `Update${kind.kind}`) verb = "update";
+  else if (rpc === `Delete${kind.kind}`) verb = "delete";
+  else {
+    const sub = kind.subresources?.find((s) => rpc === `${s.verb}${kind.kind}`);
+    if (!sub) throw new Error(`${kind.kind}: no access rule for method ${rpc}`);
+    [verb, resource] = ["update", sub.rbacResource ?? `${plural}/${sub.name}`];
+  }
+  const bodyField = kind.kind.charAt(0).toLowerCase() + kind.kind.slice(1);
+  const namespaceOf = (req: Fields): string => {
+    if (!kind.namespaced) return "";
+    const ns = typeof req.namespace === "string" ? req.namespace : "";
+    if (ns || verb !== "create") return ns;
+    // A create without a namespace in the request lands in the body's namespace (registry rule).
+    const meta = (req[bodyField] as { metadata?: { namespace?: unknown } } | undefined)?.metadata;
+    return typeof meta?.namespace === "string" ? meta.namespace : "";
+  };
+  return {
+    verb,
+    resource,
+    attributes: (req) => ({ verb, api: kind.api, resource, namespaced: kind.namespaced, namespace: namespaceOf(req) }),
+  };
+}
+
+/** "list kubernetes/applications in namespace team-a", for messages and logs. */
+export function describeAttributes(a: ResourceAttributes): string {
+  const where = !a.namespaced ? "" : a.namespace ? ` in namespace "${a.namespace}"` : " across all namespaces";
+  return `${a.verb} ${a.api}/${a.resource}${where}`;
+}
+
+const accessCache = new WeakMap<object, Map<string, MethodAccess>>();
+
+/** methodAccess, computed once per kind and method. */
+export function methodAccessOf<T extends KrakeObject>(kind: KindDescription<T>, rpc: string): MethodAccess {
+  let byRpc = accessCache.get(kind);
+  if (!byRpc) accessCache.set(kind, (byRpc = new Map()));
+  let access = byRpc.get(rpc);
+  if (!access) byRpc.set(rpc, (access = methodAccess(kind, rpc)));
+  return access;
+}

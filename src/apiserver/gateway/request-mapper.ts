@@ -1,0 +1,108 @@
+import type { DescMessage, DescMethod } from "@bufbuild/protobuf";
+import { ApiError, Status } from "../../errors/api-error.js";
+import type { FieldError } from "../../errors/api-error.js";
+import type { Fields } from "../operations.js";
+import type { JsonDecoder } from "./json/decode.js";
+
+/** Query parameters that steer the transport and never reach a request message. */
+export const transportParams = new Set(["watch", "heartbeat"]);
+
+/** Builds a method's request message from path variables, query parameters and the parsed JSON body. */
+export type RequestMapper = (params: Record<string, string>, query: URLSearchParams | undefined, body: unknown) => Fields;
+
+export interface BodyBinding {
+  /** `body` of the http rule: "" (none), "*" (the whole request) or a request field name. */
+  rule: string;
+  /** The message the body is read as (the request for "*"). */
+  desc?: DescMessage;
+}
+
+/**
+ * The google.api.http request mapping: path variables and query parameters
+ * fill the request fields they name (dotted paths for nested fields, repeated
+ * parameters for lists); the body fills the field named by `body`, or the
+ * whole request for `body: "*"`, in which case the query may not set fields.
+ * Bad parameters are 400 with the offending names; a bad body is Krake's 422
+ * with a message per field.
+ */
+export function requestMapper(method: DescMethod, bodyRule: string, decoder: JsonDecoder): { map: RequestMapper; body: BodyBinding } {
+  const input = method.input;
+  const params = decoder.decoder(input);
+  const bodyField = bodyRule && bodyRule !== "*" ? input.fields.find((f) => f.name === bodyRule) : undefined;
+  if (bodyRule && bodyRule !== "*" && bodyField?.fieldKind !== "message") {
+    throw new Error(`${method.toString()}: http body "${bodyRule}" must name a message field of ${input.typeName}`);
+  }
+  const bodyDesc = bodyRule === "*" ? input : bodyField?.message;
+  const readBody = bodyDesc && decoder.decoder(bodyDesc);
+  const map: RequestMapper = (vars, query, body) => {
+    const json: Record<string, unknown> = {};
+    if (query) {
+      for (const [key, value] of query) {
+        if (transportParams.has(key)) continue;
+        if (bodyRule === "*") throw badParams([{ field: key, message: "this method takes its fields from the body, not the query" }]);
+        if (bodyField && (key === bodyField.name || key === bodyField.jsonName || key.startsWith(`${bodyField.name}.`))) {
+          throw badParams([{ field: key, message: "set by the request body" }]);
+        }
+        setPath(json, key, value, true);
+      }
+    }
+    for (const key in vars) setPath(json, key, vars[key], false);
+    const errors: FieldError[] = [];
+    if (bodyRule === "*") {
+      const req = readBody!(body ?? {}, errors);
+      if (errors.length) throw invalidBody(bodyDesc!, body, errors);
+      const overlay = params(json, errors, { strings: true, partial: true });
+      if (errors.length) throw badParams(errors);
+      deepAssign(req, overlay);
+      return req;
+    }
+    const req = params(json, errors, { strings: true });
+    if (errors.length) throw badParams(errors);
+    if (bodyField && body !== undefined) {
+      req[bodyField.localName] = readBody!(body, errors);
+      if (errors.length) throw invalidBody(bodyDesc!, body, errors);
+    }
+    return req;
+  };
+  return { map, body: { rule: bodyRule, desc: bodyDesc } };
+}
+
+/** Sets `a.b.c` in a JSON object; a repeated query key collects a list. */
+function setPath(json: Record<string, unknown>, dotted: string, value: string, repeatable: boolean): void {
+  const keys = dotted.split(".");
+  let node = json;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const next = node[keys[i]];
+    if (next === undefined) node = node[keys[i]] = {} as Record<string, unknown>;
+    else if (typeof next === "object" && next !== null && !Array.isArray(next)) node = next as Record<string, unknown>;
+    else throw badParams([{ field: dotted, message: `conflicts with ${keys.slice(0, i + 1).join(".")}` }]);
+  }
+  const last = keys[keys.length - 1];
+  const prev = node[last];
+  if (prev === undefined || !repeatable) node[last] = value;
+  else if (Array.isArray(prev)) prev.push(value);
+  else if (typeof prev === "string") node[last] = [prev, value];
+  else throw badParams([{ field: dotted, message: "conflicts with a nested parameter" }]);
+}
+
+function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const t = target[k];
+    if (isPlain(v) && isPlain(t)) deepAssign(t, v);
+    else target[k] = v;
+  }
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
+}
+
+function badParams(errors: FieldError[]): ApiError {
+  const summary = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+  return new ApiError(Status.INVALID_ARGUMENT, "BadRequest", `invalid request parameters: ${summary}`, errors);
+}
+
+function invalidBody(desc: DescMessage, body: unknown, errors: FieldError[]): ApiError {
+  const meta = (body as { metadata?: { name?: unknown } } | null)?.metadata;
+  return ApiError.invalid(desc.name, typeof meta?.name === "string" ? meta.name : "", errors);
+}

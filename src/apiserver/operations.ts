@@ -1,0 +1,116 @@
+import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { CachedObject } from "./watchcache/cached-object.js";
+import type { KrakeObject } from "./registry/kind.js";
+import type { ListPage, Registry, WatchRequest } from "./registry/registry.js";
+import type { RequestContext } from "./registry/request-context.js";
+
+/** A decoded request message as the operations read it (ts-proto's camelCase fields). */
+export type Fields = Record<string, unknown>;
+
+/**
+ * What one RPC does, independent of the transport: gRPC and REST decode the
+ * request their own way, run the same operation and encode its result.
+ */
+export type Operation<T extends KrakeObject = KrakeObject> =
+  /** Answers with one object (create, get, update, status, delete, subresources). */
+  | { type: "object"; run(ctx: RequestContext, req: Fields): Promise<CachedObject<T>> }
+  /** Answers with a page of objects. */
+  | { type: "list"; run(ctx: RequestContext, req: Fields): Promise<ListPage<T>> }
+  /** A server stream of events; the transport runs `registry.watch` with this request. */
+  | { type: "watch"; request(req: Fields): WatchRequest };
+
+/** One method of a kind's generated service with the operation that serves it. */
+export interface MethodOperation<T extends KrakeObject = KrakeObject> {
+  /** The grpc-js method definition (path, codecs, streaming flags). */
+  method: MethodDefinition<Fields, unknown>;
+  /** The RPC name: "CreateApplication". */
+  rpc: string;
+  operation: Operation<T>;
+}
+
+/**
+ * The method → operation table of one kind, by gRPC method path
+ * ("/krake.kubernetes.v1.ApplicationService/CreateApplication"). Methods are
+ * matched to registry operations by their AIP names; a method without an
+ * operation is a startup error, not a runtime surprise.
+ */
+export function kindOperations<T extends KrakeObject>(registry: Registry<T>): Map<string, MethodOperation<T>> {
+  const kind = registry.kind;
+  const bodyField = lowerCamel(kind.kind);
+  const ns = (req: Fields) => str(req.namespace);
+  const out = new Map<string, MethodOperation<T>>();
+  const service = kind.service as ServiceDefinition as Record<string, MethodDefinition<Fields, unknown>>;
+  for (const method of Object.values(service)) {
+    const rpc = method.path.slice(method.path.lastIndexOf("/") + 1);
+    const object = (run: (ctx: RequestContext, req: Fields) => Promise<CachedObject<T>>): Operation<T> => ({ type: "object", run });
+    let operation: Operation<T>;
+    if (rpc === `Create${kind.kind}`) {
+      operation = object((ctx, req) => registry.create(ctx, ns(req), req[bodyField] as T | undefined, str(req.blocking)));
+    } else if (rpc === `Get${kind.kind}`) {
+      operation = object((ctx, req) => registry.get(ctx, ns(req), str(req.name)));
+    } else if (rpc.startsWith("List")) {
+      operation = {
+        type: "list",
+        run: (ctx, req) =>
+          registry.list(ctx, ns(req), {
+            labelSelector: str(req.labelSelector),
+            limit: Number(req.limit ?? 0),
+            continueToken: str(req.continue),
+          }),
+      };
+    } else if (rpc === `Update${kind.kind}Status`) {
+      operation = object((ctx, req) => registry.updateStatus(ctx, ns(req), str(req.name), req[bodyField] as T | undefined));
+    } else if (rpc === `Update${kind.kind}`) {
+      operation = object((ctx, req) => registry.update(ctx, ns(req), str(req.name), req[bodyField] as T | undefined));
+    } else if (rpc === `Delete${kind.kind}`) {
+      operation = object((ctx, req) =>
+        registry.delete(ctx, ns(req), str(req.name), {
+          resourceVersion: str(req.resourceVersion),
+          force: req.force === true,
+          propagationPolicy: str(req.propagationPolicy),
+          blocking: str(req.blocking),
+        }));
+    } else if (rpc.startsWith("Watch")) {
+      operation = {
+        type: "watch",
+        request: (req) => ({
+          namespace: ns(req),
+          labelSelector: str(req.labelSelector),
+          resourceVersion: str(req.resourceVersion),
+          allowBookmarks: req.allowBookmarks === true,
+          sendInitialEvents: req.sendInitialEvents === true,
+        }),
+      };
+    } else {
+      const sub = kind.subresources?.find((s) => rpc === `${s.verb}${kind.kind}`);
+      if (!sub) throw new Error(`${method.path}: no registry operation serves this method`);
+      operation = object((ctx, req) =>
+        registry.subresource(ctx, ns(req), str(req.name), sub, sub.bodyField ? req[sub.bodyField] : undefined,
+          str(req.resourceVersion)));
+    }
+    out.set(method.path, { method, rpc, operation });
+  }
+  return out;
+}
+
+/** List<Kind>sResponse {api=1, kind=2, metadata=3 {continue=1, resource_version=2, remaining_item_count=3}, items=4}, from cached item bytes. */
+export function encodeList<T extends KrakeObject>(api: string, listKind: string, page: ListPage<T>): Uint8Array {
+  const w = new BinaryWriter();
+  w.uint32(10).string(api).uint32(18).string(listKind);
+  w.uint32(26).fork();
+  if (page.continueToken) w.uint32(10).string(page.continueToken);
+  w.uint32(18).string(String(page.revision));
+  if (page.remaining) w.uint32(24).int64(page.remaining);
+  w.join();
+  for (const item of page.items) w.uint32(34).bytes(item.bytes);
+  return w.finish();
+}
+
+export function lowerCamel(kind: string): string {
+  return kind.charAt(0).toLowerCase() + kind.slice(1);
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}

@@ -1,0 +1,81 @@
+/** `krakectl core role|rolebinding …`: RBAC objects (not in Krake's krakectl). */
+import { Command } from "commander";
+import { Role } from "../../../gen/krake/core/v1/role.js";
+import { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
+import { action } from "../context.js";
+import { CliError } from "../errors.js";
+import { roleBindingKind, roleKind } from "../kinds.js";
+import { addOutput, collectWords } from "./options.js";
+import type { OutputOptions } from "./options.js";
+import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+
+const verbs = ["create", "list", "list_all", "get", "update", "delete", "watch", "*"];
+
+interface RoleOptions extends OutputOptions {
+  api: string;
+  resource?: string[];
+  ruleNamespace?: string[];
+  verb?: string[];
+}
+
+interface BindingOptions extends OutputOptions {
+  users?: string[];
+  roles?: string[];
+}
+
+export function roleCommand(): Command {
+  const create = new Command("create")
+    .description("create a Role with one rule (several rules: write a file and use krakectl apply)")
+    .argument("<name>", "role name")
+    .option("--api <api>", 'API group the rule covers ("" for every API)', "")
+    .option("--resource <resources>", "resources, e.g. applications,applications/status (repeatable)", collectWords)
+    .option("--rule-namespace <namespaces>", 'namespaces the rule covers ("" for every namespace; repeatable)', collectWords)
+    .option("--verb <verbs>", `verbs: ${verbs.join(", ")} (repeatable)`, collectWords);
+  addOutput(create).action(
+    action<RoleOptions>(async (ctx, opts, [name]) => {
+      if (!opts.resource?.length || !opts.verb?.length) throw CliError.usage("a rule needs --resource and --verb");
+      const role = Role.fromPartial({
+        api: roleKind.api,
+        kind: roleKind.kind,
+        metadata: { name },
+        rules: [{ api: opts.api, resources: opts.resource, namespaces: opts.ruleNamespace ?? [""], verbs: opts.verb }],
+      });
+      ctx.printer(opts.output).object(roleKind, await ctx.transport.resource(roleKind).create("", role));
+    }),
+  );
+  return new Command("role")
+    .description("manage RBAC roles")
+    .addCommand(listCommand(roleKind))
+    .addCommand(create)
+    .addCommand(getCommand(roleKind))
+    .addCommand(deleteCommand(roleKind, { wait: false }));
+}
+
+export function roleBindingCommand(): Command {
+  const create = new Command("create")
+    .description("bind users to roles")
+    .argument("<name>", "role binding name")
+    // Not --user: that is krakectl's own user (the default namespace).
+    .option("--users <users>", "user names (repeatable or comma-separated)", collectWords)
+    .option("--roles <roles>", "role names (repeatable or comma-separated)", collectWords);
+  addOutput(create).action(
+    action<BindingOptions>(async (ctx, opts, [name]) => {
+      if (!opts.users?.length || !opts.roles?.length) throw CliError.usage("a role binding needs --users and --roles");
+      const binding = RoleBinding.fromPartial({
+        api: roleBindingKind.api,
+        kind: roleBindingKind.kind,
+        metadata: { name },
+        users: opts.users,
+        roles: opts.roles,
+      });
+      ctx.printer(opts.output).object(roleBindingKind, await ctx.transport.resource(roleBindingKind).create("", binding));
+    }),
+  );
+  return new Command("rolebinding")
+    .alias("rb")
+    .description("manage RBAC role bindings")
+    .addCommand(listCommand(roleBindingKind))
+    .addCommand(create)
+    .addCommand(getCommand(roleBindingKind))
+    .addCommand(deleteCommand(roleBindingKind, { wait: false }));
+}

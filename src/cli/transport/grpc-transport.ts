@@ -1,0 +1,158 @@
+import { InterceptingCall, status } from "@grpc/grpc-js";
+import type { ChannelCredentials, Interceptor, ServiceError } from "@grpc/grpc-js";
+import { eventTypeToJSON } from "../../../gen/krake/core/v1/watch.js";
+import type { EventType } from "../../../gen/krake/core/v1/watch.js";
+import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
+import { fromServiceError } from "../../apiserver/grpc/errors.js";
+import { krakeClients } from "../../client/clients.js";
+import type { KrakeClients } from "../../client/clients.js";
+import type { CallSettings, ResponseStream } from "../../client/promise-client.js";
+import { ApiError } from "../../errors/api-error.js";
+import type { KindInfo, KrakeObject } from "../kinds.js";
+import type { ListResult, ResourceClient, Transport, WatchEvent, WatchEventType, WatchStream } from "./transport.js";
+
+export interface GrpcTransportOptions {
+  /** `host:port`. */
+  address: string;
+  credentials: ChannelCredentials;
+  /** Sent as `authorization: Bearer <token>` on every call. */
+  token?: string;
+  /** Deadline of each unary call. */
+  requestTimeoutMs: number;
+}
+
+const listPageSize = 500;
+
+type Unary = (request: unknown, settings?: CallSettings) => Promise<unknown>;
+type Streaming = (request: unknown, settings?: CallSettings) => ResponseStream<{ type: EventType; object?: unknown }>;
+
+interface ListResponse<T> {
+  metadata?: { continue: string; resourceVersion: string };
+  items: T[];
+}
+
+/** krake-api over gRPC with the generated typed clients. */
+export class GrpcTransport implements Transport {
+  readonly target: string;
+  private readonly clients: KrakeClients;
+
+  constructor(private readonly options: GrpcTransportOptions) {
+    this.target = options.address;
+    const interceptors = options.token ? [bearer(options.token)] : [];
+    this.clients = krakeClients(options.address, options.credentials, { interceptors });
+  }
+
+  resource<T extends KrakeObject>(kind: KindInfo<T>): ResourceClient<T> {
+    // The clients are typed per service; the calls below are built from the
+    // kind's names and the service definition's request codecs.
+    const client = this.clients[kind.client] as unknown as Record<string, Unary & Streaming>;
+    const methods = kind.definition.methods;
+    const request = (method: string, fields: Record<string, unknown>) => {
+      const def = methods[method];
+      if (!def) throw new Error(`${kind.kind}: the service has no method ${method}`);
+      return def.requestType.fromPartial(fields as never);
+    };
+    const unary = async <R>(method: string, fields: Record<string, unknown>): Promise<R> => {
+      try {
+        return (await client[method](request(method, fields), { deadline: Date.now() + this.options.requestTimeoutMs })) as R;
+      } catch (err) {
+        throw this.apiError(err);
+      }
+    };
+    const body = kind.bodyField;
+    return {
+      create: (namespace, object) => unary<T>(`create${kind.kind}`, { namespace, [body]: object }),
+      get: (namespace, name) => unary<T>(`get${kind.kind}`, { namespace, name }),
+      update: (namespace, name, object) => unary<T>(`update${kind.kind}`, { namespace, name, [body]: object }),
+      delete: (namespace, name, options = {}) => unary<T>(`delete${kind.kind}`, { namespace, name, force: options.force ?? false }),
+      list: async (options) => {
+        const out: ListResult<T> = { items: [], resourceVersion: "" };
+        let next = "";
+        do {
+          const page = await unary<ListResponse<T>>(`list${kind.kind}s`, {
+            namespace: options.namespace ?? "",
+            labelSelector: options.labelSelector ?? "",
+            limit: listPageSize,
+            continue: next,
+          });
+          out.items.push(...page.items);
+          if (!out.resourceVersion) out.resourceVersion = page.metadata?.resourceVersion ?? "";
+          next = page.metadata?.continue ?? "";
+        } while (next);
+        return out;
+      },
+      watch: (options) =>
+        this.watch<T>(kind, client[`watch${kind.kind}s`], request(`watch${kind.kind}s`, {
+          namespace: options.namespace ?? "",
+          labelSelector: options.labelSelector ?? "",
+          resourceVersion: options.resourceVersion ?? "",
+          sendInitialEvents: options.sendInitialEvents ?? false,
+        })),
+    };
+  }
+
+  async retryApplication(namespace: string, name: string): Promise<Application> {
+    try {
+      return await this.clients.applications.retryApplication(
+        { namespace, name, resourceVersion: "" },
+        { deadline: Date.now() + this.options.requestTimeoutMs },
+      );
+    } catch (err) {
+      throw this.apiError(err);
+    }
+  }
+
+  close(): void {
+    this.clients.close();
+  }
+
+  private watch<T extends KrakeObject>(kind: KindInfo<T>, method: Streaming, req: unknown): WatchStream<T> {
+    const stream = method(req);
+    let cancelled = false;
+    const apiError = (err: unknown) => this.apiError(err);
+    return {
+      cancel() {
+        cancelled = true;
+        stream.cancel();
+      },
+      async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
+        try {
+          for await (const ev of stream) {
+            yield {
+              type: eventTypeToJSON(ev.type) as WatchEventType,
+              object: (ev.object as T | undefined) ?? kind.codec.fromPartial({} as never),
+            };
+          }
+        } catch (err) {
+          if (cancelled && (err as ServiceError).code === status.CANCELLED) return;
+          throw apiError(err);
+        }
+      },
+    };
+  }
+
+  private apiError(err: unknown): ApiError {
+    if (err instanceof ApiError) return err;
+    const e = err as Partial<ServiceError>;
+    if (typeof e.code !== "number") return new ApiError(status.UNKNOWN, "Internal", (err as Error).message ?? String(err));
+    if (e.code === status.UNAVAILABLE) {
+      const cause = (e.details ?? "").replace(/^No connection established\. Last error: (Error: )?/, "").replace(/ \(\d{4}-\d\d-\d\dT[^)]*\)$/, "");
+      return ApiError.unavailable(`cannot reach the Krake API at ${this.target}: ${cause || "unavailable"}`);
+    }
+    if (e.code === status.DEADLINE_EXCEEDED) {
+      return new ApiError(status.DEADLINE_EXCEEDED, "Timeout", `the Krake API at ${this.target} did not answer within ${this.options.requestTimeoutMs / 1000} s`);
+    }
+    return fromServiceError(e as ServiceError);
+  }
+}
+
+/** Adds `authorization: Bearer <token>` to every call's metadata. */
+function bearer(token: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}

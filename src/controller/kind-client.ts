@@ -1,0 +1,215 @@
+import { Channel as GrpcChannel, credentials as grpcCredentials } from "@grpc/grpc-js";
+import type { ChannelInterface as Channel, ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
+import type { EventType } from "../../gen/krake/core/v1/watch.js";
+import type { KindDescription, KrakeObject } from "../apiserver/registry/kind.js";
+import { createClient } from "../client/promise-client.js";
+import type { CallSettings, ResponseStream } from "../client/promise-client.js";
+
+export interface ListOptions {
+  /** "" = every namespace (always "" for global kinds). */
+  namespace?: string;
+  labelSelector?: string;
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+  continueToken: string;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  resourceVersion?: string;
+  allowBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+}
+
+export interface WatchEvent<T> {
+  type: EventType;
+  object: T | undefined;
+}
+
+export interface DeleteOptions {
+  /** "" (Krake's cascade), "foreground", "background" or "orphan". */
+  propagationPolicy?: string;
+  resourceVersion?: string;
+  force?: boolean;
+}
+
+/**
+ * The standard methods of one kind's service, the same for every kind. Built
+ * from the kind's generated service by the AIP method names, like the server
+ * side (kind-service.ts). Settings may carry an AbortSignal: it cancels the
+ * call (or the watch stream), and an aborted signal fails the call before it
+ * is sent.
+ */
+export interface KindClient<T extends KrakeObject> {
+  readonly kind: KindDescription<T>;
+  /** The kind has a status subresource (UpdateStatus). */
+  readonly hasStatus: boolean;
+  list(opts?: ListOptions, settings?: CallSettings): Promise<ListResult<T>>;
+  watch(opts?: WatchOptions, settings?: CallSettings): ResponseStream<WatchEvent<T>>;
+  get(namespace: string, name: string, settings?: CallSettings): Promise<T>;
+  create(namespace: string, obj: T, settings?: CallSettings): Promise<T>;
+  /** PUT of the whole object; its metadata.resource_version is the precondition. */
+  update(obj: T, settings?: CallSettings): Promise<T>;
+  /** Status only; metadata.resource_version is the precondition. */
+  updateStatus(obj: T, settings?: CallSettings): Promise<T>;
+  delete(namespace: string, name: string, opts?: DeleteOptions, settings?: CallSettings): Promise<T>;
+}
+
+type Call = (request: Record<string, unknown>, settings?: CallSettings) => unknown;
+
+interface ListResponse<T> {
+  metadata?: { resourceVersion: string; continue: string };
+  items: T[];
+}
+
+/** Builds the standard methods of `kind` over `channel`. */
+export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, channel: Channel): KindClient<T> {
+  const service = kind.service as unknown as Parameters<typeof createClient>[0];
+  const raw = createClient(service, channel.getTarget(), grpcCredentials.createInsecure(), { channelOverride: channel }) as unknown as Record<
+    string,
+    Call
+  >;
+  const names = Object.keys(kind.service);
+  const find = (name: string | ((n: string) => boolean)): Call | undefined => {
+    const key = typeof name === "string" ? name : names.find(name);
+    return key && key in raw ? raw[key] : undefined;
+  };
+  const method = (name: string | ((n: string) => boolean)): Call => {
+    const m = find(name);
+    if (!m) throw new Error(`${kind.kind}: the service has no method ${typeof name === "string" ? name : "matching"}`);
+    return m;
+  };
+  const k = kind.kind;
+  const body = k.charAt(0).toLowerCase() + k.slice(1);
+  const listM = method((n) => n.startsWith("list"));
+  const watchM = method((n) => n.startsWith("watch"));
+  const getM = method(`get${k}`);
+  const createM = method(`create${k}`);
+  const updateM = method(`update${k}`);
+  const statusM = find(`update${k}Status`);
+  const deleteM = method(`delete${k}`);
+  /** Runs one call under its own signal linked to the caller's, unlinked afterwards (long-lived signals gather no listeners). */
+  const unary = async <R>(settings: CallSettings | undefined, call: (s: CallSettings | undefined) => unknown): Promise<R> => {
+    const parent = settings?.signal;
+    if (!parent) return (await call(settings)) as R;
+    parent.throwIfAborted();
+    const own = new AbortController();
+    const onAbort = () => own.abort(parent.reason);
+    parent.addEventListener("abort", onAbort, { once: true });
+    try {
+      return (await call({ ...settings, signal: own.signal })) as R;
+    } finally {
+      parent.removeEventListener("abort", onAbort);
+    }
+  };
+  const nameOf = (obj: T) => ({ namespace: obj.metadata?.namespace ?? "", name: obj.metadata?.name ?? "" });
+
+  return {
+    kind,
+    hasStatus: statusM !== undefined,
+    async list(opts = {}, settings) {
+      const res = await unary<ListResponse<T>>(settings, (s) =>
+        listM(
+          {
+            namespace: opts.namespace ?? "",
+            labelSelector: opts.labelSelector ?? "",
+            limit: opts.limit ?? 0,
+            continue: opts.continueToken ?? "",
+          },
+          s,
+        ),
+      );
+      return {
+        items: res.items,
+        resourceVersion: res.metadata?.resourceVersion ?? "",
+        continueToken: res.metadata?.continue ?? "",
+      };
+    },
+    watch(opts = {}, settings) {
+      const parent = settings?.signal;
+      parent?.throwIfAborted();
+      const stream = watchM(
+        {
+          namespace: opts.namespace ?? "",
+          labelSelector: opts.labelSelector ?? "",
+          resourceVersion: opts.resourceVersion ?? "",
+          allowBookmarks: opts.allowBookmarks ?? false,
+          sendInitialEvents: opts.sendInitialEvents ?? false,
+        },
+        { ...settings, signal: undefined },
+      ) as ResponseStream<WatchEvent<T>>;
+      if (parent) {
+        const onAbort = () => stream.cancel();
+        parent.addEventListener("abort", onAbort, { once: true });
+        const unlink = () => parent.removeEventListener("abort", onAbort);
+        for (const ev of ["close", "end", "error"]) stream.stream.once(ev, unlink);
+      }
+      return stream;
+    },
+    get: (namespace, name, settings) => unary<T>(settings, (s) => getM({ namespace, name }, s)),
+    create: (namespace, obj, settings) => unary<T>(settings, (s) => createM({ namespace, [body]: obj, blocking: "" }, s)),
+    update: (obj, settings) => unary<T>(settings, (s) => updateM({ ...nameOf(obj), [body]: obj }, s)),
+    updateStatus(obj, settings) {
+      if (!statusM) return Promise.reject(new Error(`${k} has no status`));
+      return unary<T>(settings, (s) => statusM({ ...nameOf(obj), [body]: obj }, s));
+    },
+    delete: (namespace, name, opts = {}, settings) =>
+      unary<T>(settings, (s) =>
+        deleteM(
+          {
+            namespace,
+            name,
+            resourceVersion: opts.resourceVersion ?? "",
+            force: opts.force ?? false,
+            propagationPolicy: opts.propagationPolicy ?? "",
+            blocking: "",
+          },
+          s,
+        ),
+      ),
+  };
+}
+
+/**
+ * Channel options for controllers: notice a dead connection during a long
+ * watch (keepalive), and reconnect quickly once the API is back (grpc-js
+ * otherwise backs off up to two minutes between connection attempts).
+ */
+export const controllerChannelOptions: ChannelOptions = {
+  "grpc.keepalive_time_ms": 30_000,
+  "grpc.keepalive_timeout_ms": 10_000,
+  "grpc.initial_reconnect_backoff_ms": 200,
+  "grpc.max_reconnect_backoff_ms": 5_000,
+};
+
+/** One channel (one HTTP/2 connection) to the API, shared by the clients of every kind. */
+export class ApiConnection {
+  readonly endpoint: string;
+  private readonly channel: Channel;
+  private readonly clients = new Map<string, KindClient<KrakeObject>>();
+
+  constructor(endpoint: string, credentials: ChannelCredentials = grpcCredentials.createInsecure(), options: ChannelOptions = {}) {
+    this.endpoint = endpoint;
+    this.channel = new GrpcChannel(endpoint, credentials, { ...controllerChannelOptions, ...options });
+  }
+
+  client<T extends KrakeObject>(kind: KindDescription<T>): KindClient<T> {
+    const key = `${kind.api}/${kind.plural}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      c = kindClient(kind, this.channel) as unknown as KindClient<KrakeObject>;
+      this.clients.set(key, c);
+    }
+    return c as unknown as KindClient<T>;
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}

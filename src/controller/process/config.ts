@@ -1,0 +1,110 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { loadConfigFile, mergeConfig } from "../../apiserver/config.js";
+import { checkTimings } from "../leader/leader-elector.js";
+
+/**
+ * A controller process' configuration: defaults, then the YAML file
+ * (`--config`), then flags (`--section.key value`). Keys follow Krake's
+ * controller configuration (api_endpoint, worker_count, tls.client_ca, ...);
+ * snake_case, dashed and camelCase spellings are all accepted.
+ */
+export interface ControllerConfig {
+  /** The API's gRPC address, `host:port`; Krake's `http(s)://host:port` form is accepted too. */
+  apiEndpoint: string;
+  /** Keys reconciled at once. */
+  workerCount: number;
+  /** Client TLS towards the API (Krake's names): CA to verify the API, client certificate and key. */
+  tls: { enabled: boolean; clientCa: string; clientCert: string; clientKey: string; serverName: string };
+  /** Leader election: replicas of one controller share one Lease; only its holder acts. */
+  lease: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    /** Default: host name, process id and a random suffix. */
+    identity: string;
+    durationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  /** Health (/healthz, /readyz) and Prometheus metrics (/metrics); port 0 picks a free one. */
+  http: { enabled: boolean; host: string; port: number };
+  /** Every object is looked at again this often (0 = never); a safety net, not the trigger. */
+  resyncPeriodMs: number;
+  /** On SIGTERM, reconciles in flight get this long to finish. */
+  shutdownGraceMs: number;
+  log: { level: string };
+}
+
+export function defaultControllerConfig(name: string): ControllerConfig {
+  return {
+    apiEndpoint: "127.0.0.1:9090",
+    workerCount: 5,
+    tls: { enabled: false, clientCa: "", clientCert: "", clientKey: "", serverName: "" },
+    lease: {
+      enabled: true,
+      namespace: "krake-system",
+      name,
+      identity: "",
+      durationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    },
+    http: { enabled: true, host: "127.0.0.1", port: 0 },
+    resyncPeriodMs: 300_000,
+    shutdownGraceMs: 10_000,
+    log: { level: "info" },
+  };
+}
+
+type Tree = { [key: string]: unknown };
+
+const camel = (k: string) => k.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** `--a.b value` flags onto a config; each value is parsed as the default's type. */
+export function applyFlags<T>(config: T, flags: Record<string, string | undefined>): T {
+  let out = config;
+  for (const [path, raw] of Object.entries(flags)) {
+    const keys = path.split(".");
+    let cur: unknown = out;
+    for (const k of keys) cur = (cur as Tree | undefined)?.[camel(k)];
+    if (cur === undefined || (typeof cur === "object" && cur !== null && !Array.isArray(cur))) throw new Error(`unknown flag --${path}`);
+    if (raw === undefined && typeof cur !== "boolean") throw new Error(`--${path} needs a value`);
+    let value: unknown = raw;
+    if (typeof cur === "number") {
+      value = Number(raw);
+      if (raw === "" || Number.isNaN(value)) throw new Error(`--${path}: "${raw}" is not a number`);
+    } else if (typeof cur === "boolean") {
+      if (raw !== undefined && !["true", "false"].includes(raw)) throw new Error(`--${path}: "${raw}" is not true or false`);
+      value = raw !== "false";
+    } else if (Array.isArray(cur)) {
+      value = raw!.split(",");
+    }
+    out = mergeConfig(out, keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value));
+  }
+  return out;
+}
+
+/** Defaults → file → flags, then checks and normalises. Throws Error with a message for the user. */
+export function resolveConfig(name: string, file: string | undefined, flags: Record<string, string | undefined>): ControllerConfig {
+  let config = defaultControllerConfig(name);
+  if (file) config = mergeConfig(config, loadConfigFile(file));
+  config = applyFlags(config, flags);
+  return checkConfig(config);
+}
+
+export function checkConfig(config: ControllerConfig): ControllerConfig {
+  const endpoint = config.apiEndpoint.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  if (!endpoint) throw new Error("api_endpoint is required");
+  if (!Number.isInteger(config.workerCount) || config.workerCount < 1) throw new Error("worker_count must be a positive integer");
+  if (config.lease.enabled) {
+    if (!config.lease.namespace || !config.lease.name) throw new Error("lease.namespace and lease.name are required");
+    const { durationMs, renewDeadlineMs, retryPeriodMs } = config.lease;
+    checkTimings({ leaseDurationMs: durationMs, renewDeadlineMs, retryPeriodMs });
+  }
+  const { tls } = config;
+  if (tls.enabled && !!tls.clientCert !== !!tls.clientKey) throw new Error("tls.client_cert and tls.client_key go together");
+  if (!Number.isInteger(config.http.port) || config.http.port < 0 || config.http.port > 65_535) throw new Error("http.port must be 0..65535");
+  const identity = config.lease.identity || `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  return { ...config, apiEndpoint: endpoint, lease: { ...config.lease, identity } };
+}

@@ -1,0 +1,4 @@
+import { runNodeJs } from "@bufbuild/protoplugin";
+import { restPlugin } from "./plugin.js";
+
+runNodeJs(restPlugin);

@@ -1,3 +1,4 @@
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Metadata } from "../../../gen/krake/core/v1/types.js";
 import type { KrakeObject, MessageCodec } from "./kind.js";
 
@@ -53,4 +54,31 @@ export function statusOf<T extends KrakeObject>(obj: T): unknown {
 
 export function setStatus<T extends KrakeObject>(obj: T, status: unknown): void {
   (obj as unknown as Fields).status = status;
+}
+
+/**
+ * Encodes an object twice — as stored (no resource_version) and as answered
+ * (with it) — while encoding its bulk only once: protobuf fields may come in
+ * any order, so both are "everything but metadata" followed by field 3
+ * (metadata, the same number in every kind).
+ */
+export function encodeStoredAndStamped<T extends KrakeObject>(
+  obj: T,
+  codec: MessageCodec<T>,
+  stamp: () => string,
+): { stored: Uint8Array; stamped: () => Uint8Array } {
+  const meta = obj.metadata!;
+  obj.metadata = undefined;
+  const rest = codec.encode(obj).finish();
+  obj.metadata = meta;
+  const withMetadata = () => new BinaryWriter().raw(rest).uint32(26).bytes(Metadata.encode(meta).finish()).finish();
+  meta.resourceVersion = "";
+  const stored = withMetadata();
+  return {
+    stored,
+    stamped: () => {
+      meta.resourceVersion = stamp();
+      return withMetadata();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
 import { kindPrefix, namespacePrefix, objectKey } from "../../store/keys.js";
@@ -11,7 +11,7 @@ import { waitForState } from "./blocking.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
 import type { KindDescription, KrakeObject, Subresource } from "./kind.js";
 import { parseLabelSelector } from "./label-selector.js";
-import { bytesEqual, cloneObject, copySpec, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
+import { bytesEqual, cloneObject, copySpec, encodeStoredAndStamped, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
 import type { RequestContext } from "./request-context.js";
 
 export interface RegistryOptions {
@@ -98,7 +98,8 @@ export class Registry<T extends KrakeObject> {
 
   async create(_ctx: RequestContext, namespace: string, body: T | undefined, blocking?: string): Promise<CachedObject<T>> {
     if (!body) throw ApiError.invalid(this.kind.kind, "", [{ field: "", message: "the object is required" }]);
-    const obj = cloneObject(body, this.kind.codec);
+    // The registry owns the request's message: the transport decoded it for this call.
+    const obj = body;
     const meta = (obj.metadata ??= emptyMetadata());
     this.checkEnvelope(obj, meta.name);
     meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
@@ -114,9 +115,10 @@ export class Registry<T extends KrakeObject> {
     for (let attempt = 0; ; attempt++) {
       const key = this.key(meta.namespace, meta.name);
       try {
-        const revision = await this.store.create(key, this.kind.codec.encode(obj).finish());
-        meta.resourceVersion = String(revision);
-        const created = new CachedObject(key, obj, revision, this.kind.codec);
+        let revision = 0;
+        const encoded = encodeStoredAndStamped(obj, this.kind.codec, () => String(revision));
+        revision = await this.store.create(key, encoded.stored);
+        const created = new CachedObject(key, obj, revision, this.kind.codec, encoded.stamped());
         return blocking ? await this.block(created, blocking) : created;
       } catch (err) {
         if (!(err instanceof ApiError) || err.code !== Status.ALREADY_EXISTS) throw err;
@@ -403,9 +405,12 @@ function emptyMetadata(): NonNullable<KrakeObject["metadata"]> {
   };
 }
 
+/** Kubernetes' generate_name alphabet (no vowels, no look-alikes); not a secret, so Math.random serves. */
 function randomSuffix(): string {
   const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join("");
+  let out = "";
+  for (let i = 0; i < 5; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
 }
 
 function parseRevision(value: string, field: string): number {

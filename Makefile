@@ -49,3 +49,13 @@ bench: deps
 
 clean:
 	rm -rf dist .data
+
+.PHONY: certs run-secure
+
+## certs: a development CA, a server certificate and one client certificate per bootstrap user in .certs/ (openssl)
+certs:
+	scripts/certs.sh .certs
+
+## run-secure: like run, with TLS, client certificates and RBAC (config/api-secure.yaml; makes the certificates first)
+run-secure: deps certs
+	KRAKE_CONFIG=config/api-secure.yaml scripts/run-local.sh

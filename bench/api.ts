@@ -10,7 +10,7 @@
  * --profile runs krake-api under `node --cpu-prof` and prints where its time went
  * (profile one phase at a time: clean-up between phases is skipped then).
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -59,6 +59,7 @@ watchdog.unref();
 const tmp = mkdtempSync(join(tmpdir(), "krake-bench-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true })); // also after the watchdog or a signal
 const profileDir = values.profile ? resolve(values.profile) : undefined;
+const startedAt = Date.now();
 const etcd = await startEtcd({ progressNotifyIntervalMs: 1_000 });
 const admin = new EtcdAdmin(etcd.endpoint);
 try {
@@ -117,7 +118,7 @@ try {
       stack.some((f) => f.url.endsWith("/grpc-js/build/src/server.js")) && stack.some((f) => f.url.endsWith("/grpc/kind-service.ts"));
     // one profile per thread: the main thread is the busy one (the others are tsx's loader)
     const profiles = readdirSync(profileDir)
-      .filter((f) => f.endsWith(".cpuprofile"))
+      .filter((f) => f.endsWith(".cpuprofile") && statSync(join(profileDir, f)).mtimeMs >= startedAt)
       .map((f) => ({ file: join(profileDir, f), summary: summarizeProfile(join(profileDir, f), 20, inKindRequest) }))
       .sort((a, b) => b.summary.busyMs - a.summary.busyMs);
     if (profiles[0]) log(formatProfile(`krake-api CPU profile ${profiles[0].file}`, profiles[0].summary));

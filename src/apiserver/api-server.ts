@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer, loadSync } from "@grpc/proto-loader";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -41,6 +46,38 @@ function reflectedServices(): PackageDefinition {
     ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath)),
     ...loadSync(healthProtoPath),
     ...loadSync(reflectionProtoPath),
+  };
+}
+
+/**
+ * A stand-in for the server when adding services whose streaming calls
+ * should be ended (status OK) by `streams.endAll()`.
+ */
+function endableStreams(server: Server, streams: WatchStreams): Pick<Server, "addService"> {
+  return {
+    addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      const wrapped: UntypedServiceImplementation = {};
+      for (const [name, method] of Object.entries(service)) {
+        const handler = implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined);
+        if (!handler) continue;
+        if (!method.responseStream) {
+          wrapped[name] = handler;
+          continue;
+        }
+        wrapped[name] = (call: ServerWritableStream<unknown, unknown>) => {
+          let ended = false;
+          const unregister = streams.add(() => {
+            if (ended) return;
+            ended = true;
+            call.end();
+          });
+          call.on("cancelled", unregister);
+          call.on("close", unregister);
+          (handler as (c: ServerWritableStream<unknown, unknown>) => void)(call);
+        };
+      }
+      server.addService(service, wrapped);
+    },
   };
 }
 
@@ -148,8 +185,11 @@ export class ApiServer {
       openWatches: () => ({ grpc: this.streams.size, http: this.gateway.streams.size }),
       caches: () => this.cache.allKindCaches().map((c) => ({ kind: `${c.kind.api}/${c.kind.plural}`, objects: c.size, watchers: c.watchers })),
     });
-    this.health.addToServer(this.grpc);
-    new ReflectionService(reflectedServices()).addToServer(this.grpc);
+    // Their streams (a client-side health check keeps a Health/Watch open) end on
+    // shutdown like watches do; otherwise every stop would wait out the grace period.
+    const endable = endableStreams(this.grpc, this.streams);
+    this.health.addToServer(endable);
+    new ReflectionService(reflectedServices()).addToServer(endable);
   }
 
   registry(api: string, plural: string): Registry<KrakeObject> {

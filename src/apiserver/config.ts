@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { defaultAuthentication, defaultAuthorization, defaultTlsConfig } from "./auth/index.js";
 import type { AuthenticationConfig, TlsListenerConfig } from "./auth/index.js";
@@ -37,22 +38,56 @@ export const defaultConfig: ApiConfig = {
 
 type Tree = { [key: string]: unknown };
 
-/** Deep-merges `over` onto `base`, accepting Krake's snake_case and dashed keys. */
+/** A problem with the configuration or the command line: krake-api exits with code 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const camel = (key: string) => key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Deep-merges `over` onto `base`, accepting Krake's snake_case and dashed keys.
+ * Every value must have the type of the value it replaces (a single string
+ * stands for a one-element list of strings); lists are replaced, not merged.
+ */
 export function mergeConfig<T>(base: T, over: unknown, path = ""): T {
   if (over === undefined || over === null) return base;
-  if (typeof base !== "object" || base === null || Array.isArray(base)) return over as T;
-  if (typeof over !== "object" || Array.isArray(over)) throw new Error(`config: ${path || "root"} must be a mapping`);
+  const where = path || "the configuration";
+  if (Array.isArray(base)) {
+    const stringList = base.every((v) => typeof v === "string");
+    if (stringList && typeof over === "string") return [over] as T;
+    if (!Array.isArray(over)) throw new ConfigError(`config: ${where} must be a list`);
+    if (stringList && !over.every((v) => typeof v === "string")) throw new ConfigError(`config: ${where} must be a list of strings`);
+    return over as T;
+  }
+  if (typeof base !== "object" || base === null) {
+    if (typeof over !== typeof base || (typeof over === "number" && !Number.isFinite(over))) {
+      throw new ConfigError(`config: ${where} must be a ${typeof base}, not ${JSON.stringify(over)}`);
+    }
+    return over as T;
+  }
+  if (typeof over !== "object" || Array.isArray(over)) throw new ConfigError(`config: ${where} must be a mapping`);
   const out: Tree = { ...(base as Tree) };
   for (const [rawKey, value] of Object.entries(over as Tree)) {
-    const key = rawKey.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!(key in out)) throw new Error(`config: unknown key ${path ? `${path}.` : ""}${rawKey}`);
+    const key = camel(rawKey);
+    if (!(key in out)) throw new ConfigError(`config: unknown key ${path ? `${path}.` : ""}${rawKey}`);
     out[key] = mergeConfig(out[key], value, path ? `${path}.${rawKey}` : rawKey);
   }
   return out as T;
 }
 
 export function loadConfigFile(path: string): unknown {
-  return parseYaml(readFileSync(path, "utf8"));
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid YAML: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -64,12 +99,85 @@ export function applyFlags(config: ApiConfig, flags: Record<string, string>): Ap
   for (const [path, raw] of Object.entries(flags)) {
     const keys = path.split(".");
     let cur: unknown = out;
-    for (const k of keys) cur = (cur as Tree | undefined)?.[k.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase())];
-    if (cur === undefined) throw new Error(`unknown flag --${path}`);
-    const value = Array.isArray(cur) ? raw.split(",") : typeof cur === "number" ? Number(raw) : typeof cur === "boolean" ? raw === "true" : raw;
-    if (typeof value === "number" && Number.isNaN(value)) throw new Error(`--${path}: "${raw}" is not a number`);
+    for (const k of keys) cur = (cur as Tree | undefined)?.[camel(k)];
+    if (cur === undefined || (typeof cur === "object" && !Array.isArray(cur))) throw new ConfigError(`unknown flag --${path}`);
+    let value: unknown = raw;
+    if (Array.isArray(cur)) value = raw.split(",").filter((v) => v !== "");
+    else if (typeof cur === "number") {
+      value = raw.trim() === "" ? NaN : Number(raw);
+      if (Number.isNaN(value)) throw new ConfigError(`--${path}: "${raw}" is not a number`);
+    } else if (typeof cur === "boolean") {
+      if (raw !== "true" && raw !== "false") throw new ConfigError(`--${path}: "${raw}" is not true or false`);
+      value = raw === "true";
+    }
     const patch = keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value);
     out = mergeConfig(out, patch);
   }
   return out;
+}
+
+/** The flag names krake-api accepts: every setting of the config, dotted (`grpc.port`). */
+export function flagNames(config: object = defaultConfig, path = ""): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const name = path ? `${path}.${key}` : key;
+    if (Array.isArray(value)) {
+      if (value.every((v) => typeof v === "string")) out.push(name);
+    } else if (typeof value === "object" && value !== null) out.push(...flagNames(value, name));
+    else out.push(name);
+  }
+  return out;
+}
+
+export interface CommandLine {
+  configFile?: string;
+  help: boolean;
+  /** Config path as written (any spelling) → raw value, in command-line order. */
+  flags: Record<string, string>;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * `[--config FILE] [--help] [--<section>.<key> VALUE | --<section>.<key>=VALUE ...]`.
+ * Keys are accepted in camelCase, kebab-case or snake_case. Anything else is
+ * a ConfigError.
+ */
+export function parseCommandLine(argv: string[]): CommandLine {
+  const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" }, help: { type: "boolean" } };
+  for (const name of flagNames()) {
+    for (const spelling of [name, kebab(name), kebab(name).replaceAll("-", "_")]) options[spelling] = { type: "string" };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false, tokens: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split(". To specify")[0]);
+  }
+  const flags: Record<string, string> = {};
+  for (const t of parsed.tokens) {
+    if (t.kind !== "option" || t.name === "config" || t.name === "help") continue;
+    flags[t.name] = t.value!;
+  }
+  const configFile = parsed.values.config;
+  return { configFile: typeof configFile === "string" ? configFile : undefined, help: parsed.values.help === true, flags };
+}
+
+const logLevels = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+/** Checks what types alone do not; throws a ConfigError naming the setting. */
+export function validateConfig(config: ApiConfig): void {
+  const problems: string[] = [];
+  for (const [name, port] of [["grpc.port", config.grpc.port], ["http.port", config.http.port]] as const) {
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`${name} must be a port number (0-65535, 0 = any free port), not ${port}`);
+  }
+  if (config.etcd.endpoints.length === 0) problems.push("etcd.endpoints must name at least one etcd");
+  for (const e of config.etcd.endpoints) {
+    if (!/^(https?:\/\/)?[^/\s]+\/?$/.test(e)) problems.push(`etcd.endpoints: "${e}" is not an etcd client URL like http://127.0.0.1:2379`);
+  }
+  if (!/^\/[^/]/.test(config.etcd.prefix) || config.etcd.prefix.endsWith("/")) {
+    problems.push(`etcd.prefix must start with "/" and not end with "/", not "${config.etcd.prefix}"`);
+  }
+  if (!logLevels.has(config.log.level)) problems.push(`log.level must be one of ${[...logLevels].join(", ")}, not "${config.log.level}"`);
+  if (problems.length) throw new ConfigError(`config: ${problems.join("; ")}`);
 }

@@ -1,61 +1,87 @@
-import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { EtcdStore } from "../store/etcd-store.js";
 import { ApiServer } from "./api-server.js";
-import { applyFlags, defaultConfig, loadConfigFile, mergeConfig } from "./config.js";
+import type { ApiConfig } from "./config.js";
+import { applyFlags, ConfigError, defaultConfig, flagNames, loadConfigFile, mergeConfig, parseCommandLine, validateConfig } from "./config.js";
 
 const usage = `Usage: krake-api [--config FILE] [--<section>.<key> VALUE ...]
 
+Settings come from the defaults, then the YAML file, then the flags. Every
+setting is also a flag (lists are comma-separated):
+  ${flagNames()
+    .map((name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+    .join("\n  ")}
+
 Examples:
   krake-api --config config/api.yaml
-  krake-api --grpc.port 9090 --etcd.endpoints http://127.0.0.1:2379 --etcd.prefix /krake`;
+  krake-api --grpc.port 9090 --etcd.endpoints http://127.0.0.1:2379 --etcd.prefix /krake
+
+Exit codes: 0 after SIGTERM/SIGINT, 1 when it cannot start, 2 for a bad command line or config.`;
+
+/** The configuration, or undefined when only help was asked for. */
+function configure(argv: string[]): ApiConfig | undefined {
+  const cli = parseCommandLine(argv);
+  if (cli.help) return undefined;
+  let config = defaultConfig;
+  if (cli.configFile !== undefined) config = mergeConfig(config, loadConfigFile(cli.configFile));
+  config = applyFlags(config, cli.flags);
+  validateConfig(config);
+  return config;
+}
 
 async function main(): Promise<void> {
-  const { values, tokens } = parseArgs({ options: { config: { type: "string" }, help: { type: "boolean" } }, strict: false, tokens: true });
-  if (values.help) {
+  const config = configure(process.argv.slice(2));
+  if (!config) {
     console.log(usage);
     return;
   }
-  // `--a.b value` and `--a.b=value`; parseArgs (non-strict) reports the value of the first form as a positional.
-  const flags: Record<string, string> = {};
-  const list = tokens ?? [];
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i];
-    if (t.kind !== "option" || t.name === "config" || t.name === "help") continue;
-    let value = t.value;
-    const next = list[i + 1];
-    if (value === undefined && next?.kind === "positional") {
-      value = next.value;
-      i++;
-    }
-    if (value === undefined) throw new Error(`--${t.name} needs a value\n${usage}`);
-    flags[t.name] = value;
-  }
-  let config = defaultConfig;
-  if (typeof values.config === "string") config = mergeConfig(config, loadConfigFile(values.config));
-  config = applyFlags(config, flags);
   const log = pino({ level: config.log.level, base: { component: "krake-api" } });
   const store = new EtcdStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
-  const server = new ApiServer(config, store, log);
-  await server.start();
+  let server: ApiServer;
+  try {
+    server = new ApiServer(config, store, log);
+  } catch (err) {
+    // the constructor only checks settings (security, TLS files) and loads descriptors
+    await store.close();
+    throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
+  }
+  log.info({ grpc: config.grpc.host, etcd: config.etcd.endpoints, prefix: config.etcd.prefix }, "krake-api starting");
+
+  // Handlers go in before start(): a signal during start-up also stops cleanly.
+  const started = server.start();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "draining and stopping");
-    server.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, "unclean stop");
-        process.exit(1);
-      },
-    );
+    started
+      .catch(() => undefined)
+      .then(() => server.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, "unclean stop");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  try {
+    await started;
+  } catch (err) {
+    if (stopping) return;
+    log.fatal({ err }, "cannot start");
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {
-  console.error(`krake-api: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(2);
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ConfigError) {
+    console.error(`krake-api: ${message}\n(krake-api --help lists the settings)`);
+    process.exit(2);
+  }
+  console.error(`krake-api: cannot start: ${message}`);
+  process.exit(1);
 });

@@ -19,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? ExitCode.ok : ExitCode.usage;
     }
     process.stderr.write(`error: ${describeError(err)}\n`);
+    // For developers: the stack of an unexpected error.
+    if (process.env.KRAKECTL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return exitCodeOf(err);
   }
 }

@@ -410,8 +410,8 @@ describe("auth: RBAC changes apply at once; always-deny", function () {
     const prefix = uniquePrefix();
     await bootstrapInto(etcd, prefix, baseRoles, rbacYaml());
     api = await startSecureApi(etcd, pki, { clientCert: "required", authorization: "rbac", prefix });
-    const fx = applicationGen.Application.fromJSON(objectJson(allKinds.find((k) => k.kind === "Cluster")!, "fx", "ns-a"));
-    await api.clients(admin).clusters.createCluster({ namespace: "ns-a", cluster: clusterGen.Cluster.fromJSON(fx), blocking: "" });
+    const fx = clusterGen.Cluster.fromJSON(objectJson(allKinds.find((k) => k.kind === "Cluster")!, "fx", "ns-a"));
+    await api.clients(admin).clusters.createCluster({ namespace: "ns-a", cluster: fx, blocking: "" });
   });
   after(async () => {
     await api?.stop();
@@ -429,6 +429,7 @@ describe("auth: RBAC changes apply at once; always-deny", function () {
     expect(await deny()).to.equal(GrpcStatus.PERMISSION_DENIED);
     for (let round = 0; round < 3; round++) {
       const role = await adminClients.roles.getRole({ name: "m-alice" });
+      role.metadata!.resourceVersion = ""; // last write wins
       role.rules.push(roleGen.RoleRule.fromPartial(clusterRule));
       await adminClients.roles.updateRole({ name: "m-alice", role });
       expect(await deny(), `round ${round}: after granting`).to.equal("allowed");

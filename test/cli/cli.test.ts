@@ -114,6 +114,9 @@ describe("krakectl the program", function () {
         env: { KRAKECTL_API_URL: `127.0.0.1:${port}` },
       });
       expect(r.stderr.split("\n").filter(Boolean)).to.have.length(1);
+      const objects = await work.write("two.yaml", "api: core\nkind: Role\nmetadata: {name: a}\nrules: []\n---\napi: core\nkind: Role\nmetadata: {name: b}\nrules: []\n");
+      const apply = await expectExit(["apply", "-f", objects], 6, /^error: cannot reach the Krake API/, { env: { KRAKECTL_API_URL: `127.0.0.1:${port}` } });
+      expect(apply.stderr.split("\n").filter(Boolean), "stops at the first object").to.have.length(1);
     });
 
     it("7: an invalid object, from the server's validation or from the file", async () => {

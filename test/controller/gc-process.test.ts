@@ -177,10 +177,9 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
     await workload;
     const takeoverMs = Number(takeover.time) - killedAt;
     if (process.env.KRAKE_TEST_VERBOSE) console.log(`takeover ${takeoverMs} ms after the kill`);
-    // The standby saw the last renewal at most one retry period after it happened, which was at most one
-    // retry period before the kill, and it tries every retry period (+20 % jitter) after the lease expired.
-    const bound = lease.durationMs + 2.4 * lease.retryPeriodMs;
-    expect(takeoverMs, `takeover ${takeoverMs} ms after the kill`).to.be.at.most(bound + 1_000);
+    // The standby watches the lease, sees the leader's last renewal (before the kill) as it happens and
+    // takes over one lease duration later; 1 s of slack for a busy machine.
+    expect(takeoverMs, `takeover ${takeoverMs} ms after the kill`).to.be.at.most(lease.durationMs + 1_000);
     const byLeader = reconciles(leader, "leader").map((r) => ({ ...r, end: Number.isFinite(r.end) ? r.end : killedAt }));
     const byStandby = reconciles(standby, "standby");
     expect(byLeader.length).to.be.greaterThan(0);

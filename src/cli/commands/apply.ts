@@ -12,7 +12,7 @@ import { ApiError, Status } from "../../errors/api-error.js";
 import { action } from "../context.js";
 import type { CliContext } from "../context.js";
 import { readDocuments } from "../documents.js";
-import { CliError, describeError, exitCodeOf } from "../errors.js";
+import { CliError, describeError, ExitCode, exitCodeOf } from "../errors.js";
 import { allKinds, kindByName } from "../kinds.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
 import { fromWire, mergeWire, toWire } from "../wire-json.js";
@@ -51,6 +51,7 @@ export function applyCommand(): Command {
           results.push(toWire(p.kind, object));
           if (opts.output === "table") ctx.stdout.write(`${p.kind.kind} ${p.kind.namespaced ? `${p.namespace}/` : ""}${p.name} ${verb}\n`);
         } catch (err) {
+          if (exitCodeOf(err) === ExitCode.unavailable) throw err; // the rest would fail the same way
           failures.push(err);
           ctx.stderr.write(`error: ${p.source}: ${describeError(err)}\n`);
         }

@@ -2,12 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import type {
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer, loadSync } from "@grpc/proto-loader";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -30,7 +25,7 @@ import type { ApiConfig } from "./config.js";
 import { ApiMetrics, Gateway } from "./gateway/index.js";
 import { kindService, newRequestId } from "./grpc/kind-service.js";
 import type { KindServiceOptions } from "./grpc/kind-service.js";
-import { WatchStreams } from "./grpc/watch-stream.js";
+import { endedOnShutdown, WatchStreams } from "./grpc/watch-stream.js";
 import { allKinds } from "./kinds/index.js";
 import type { AnyKind, KrakeObject } from "./registry/kind.js";
 import { Registry } from "./registry/registry.js";
@@ -49,38 +44,6 @@ function reflectedServices(): PackageDefinition {
   };
 }
 
-/**
- * A stand-in for the server when adding services whose streaming calls
- * should be ended (status OK) by `streams.endAll()`.
- */
-function endableStreams(server: Server, streams: WatchStreams): Pick<Server, "addService"> {
-  return {
-    addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
-      const wrapped: UntypedServiceImplementation = {};
-      for (const [name, method] of Object.entries(service)) {
-        const handler = implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined);
-        if (!handler) continue;
-        if (!method.responseStream) {
-          wrapped[name] = handler;
-          continue;
-        }
-        wrapped[name] = (call: ServerWritableStream<unknown, unknown>) => {
-          let ended = false;
-          const unregister = streams.add(() => {
-            if (ended) return;
-            ended = true;
-            call.end();
-          });
-          call.on("cancelled", unregister);
-          call.on("close", unregister);
-          (handler as (c: ServerWritableStream<unknown, unknown>) => void)(call);
-        };
-      }
-      server.addService(service, wrapped);
-    },
-  };
-}
-
 /** Longest pause between attempts to reach the store at start-up: how late a returning etcd is noticed. */
 const CONNECT_RETRY_MAX_MS = 2_000;
 
@@ -94,6 +57,8 @@ export class ApiServer {
   readonly registries = new Map<string, Registry<KrakeObject>>();
   readonly cache: StoreCache;
   readonly streams = new WatchStreams();
+  /** Streams of the standard services (health Watch, reflection). */
+  private readonly otherStreams = new WatchStreams();
   /** Prometheus metrics, served by the gateway at /metrics. */
   readonly metrics = new ApiMetrics();
   /** The REST gateway (Krake's REST API). */
@@ -187,7 +152,7 @@ export class ApiServer {
     });
     // Their streams (a client-side health check keeps a Health/Watch open) end on
     // shutdown like watches do; otherwise every stop would wait out the grace period.
-    const endable = endableStreams(this.grpc, this.streams);
+    const endable = endedOnShutdown(this.grpc, this.otherStreams);
     this.health.addToServer(endable);
     new ReflectionService(reflectedServices()).addToServer(endable);
   }
@@ -246,6 +211,7 @@ export class ApiServer {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.health.setStatus("", "NOT_SERVING");
     this.streams.endAll();
+    this.otherStreams.endAll();
     const http = this.gateway.close(graceMs);
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {

@@ -177,11 +177,14 @@ export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, chan
 }
 
 /**
- * Channel options for controllers: notice a dead connection during a long
- * watch (keepalive), and reconnect quickly once the API is back (grpc-js
- * otherwise backs off up to two minutes between connection attempts).
+ * Channel options for controllers: room for large List pages, notice a dead
+ * connection during a long watch (keepalive), and reconnect quickly once the
+ * API is back (grpc-js otherwise backs off up to two minutes between
+ * connection attempts).
  */
 export const controllerChannelOptions: ChannelOptions = {
+  // A List page of large objects can pass grpc-js' 4 MiB default.
+  "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.keepalive_time_ms": 30_000,
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.initial_reconnect_backoff_ms": 200,

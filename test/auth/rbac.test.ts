@@ -9,7 +9,9 @@ import { AuthenticationChain } from "../../src/apiserver/auth/authenticator.js";
 import { AlwaysAllow, AlwaysDeny } from "../../src/apiserver/auth/authorizer.js";
 import { RbacAuthorizer, ruleAllows } from "../../src/apiserver/auth/rbac.js";
 import { RbacIndex } from "../../src/apiserver/auth/rbac-index.js";
+import { observeRbacWrites } from "../../src/apiserver/auth/rbac-writes.js";
 import { anonymousUser } from "../../src/apiserver/auth/user.js";
+import type { Store } from "../../src/store/store.js";
 import type { UserInfo } from "../../src/apiserver/auth/user.js";
 import { allKinds, applicationKind, roleKind } from "../../src/apiserver/kinds/index.js";
 import { roleBindingKind } from "../../src/apiserver/kinds/index.js";
@@ -232,3 +234,48 @@ describe("auth: access control", () => {
     expect(access.whoami({ name: "alice", groups: ["ops"], provider: "tls" })).to.deep.equal({ user: "alice", groups: ["ops"], roles: ["r"] });
   });
 });
+
+describe("auth: Role/RoleBinding writes made through this process count from the next request", () => {
+  it("reports the revision of writes under core/roles and core/rolebindings only", async () => {
+    let revision = 10;
+    const write = async () => ++revision;
+    const inner = { create: write, update: write, delete: write } as unknown as Store;
+    const seen: number[] = [];
+    const store = observeRbacWrites(inner, "/p", (r) => seen.push(r));
+    await store.create("/p/core/roles/a", new Uint8Array());
+    await store.update("/p/core/rolebindings/b", new Uint8Array(), 1);
+    await store.delete("/p/core/roles/a", 1);
+    await store.create("/p/kubernetes/applications/ns/x", new Uint8Array());
+    await store.create("/other/core/roles/a", new Uint8Array());
+    await store.create("/p/core/rolesx/a", new Uint8Array());
+    expect(seen).to.deep.equal([11, 12, 13]);
+  });
+
+  it("a decision waits until the watch cache has the newest RBAC write", async () => {
+    const c = rbacCaches();
+    const index = new RbacIndex(c.roles, c.bindings);
+    let release!: () => void;
+    const waited: number[] = [];
+    const cache = {
+      revision: 5,
+      waitFor: (r: number) => {
+        waited.push(r);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    } as unknown as StoreCache;
+    const access = new AccessControl(new AuthenticationChain([], { allowAnonymous: true }), new RbacAuthorizer(index), index, cache);
+    c.putBinding("b", ["alice"], ["r"]);
+    access.noteRbacWrite(7);
+    access.noteRbacWrite(6); // older: ignored
+    let decided: string | undefined;
+    const decision = access.authorize(user("alice"), attrs({})).then(() => (decided = "allowed"), () => (decided = "denied"));
+    await new Promise((r) => setImmediate(r));
+    expect(waited).to.deep.equal([7]);
+    expect(decided).to.equal(undefined);
+    c.putRole("r", [{}]); // the write the cache was waiting for
+    release();
+    await decision;
+    expect(decided).to.equal("allowed");
+  });
+});
+

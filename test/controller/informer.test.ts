@@ -23,7 +23,8 @@ type Recorded = HistoryEvent & { initial: boolean; finalStateUnknown: boolean };
 
 /** An informer on Applications that records every change it reports, as the store would name it. */
 function recordingInformer(client: KindClient<Application>, namespace: string) {
-  const informer = new Informer<Application>({ client, namespace, backoffInitialMs: 50, backoffMaxMs: 500 });
+  // Small pages: every list here spans several.
+  const informer = new Informer<Application>({ client, namespace, pageSize: 3, backoffInitialMs: 50, backoffMaxMs: 500 });
   const events: Recorded[] = [];
   const push = (type: HistoryEvent["type"], obj: Application, initial = false, finalStateUnknown = false) =>
     events.push({ type, key: objectKey(obj), revision: Number(obj.metadata!.resourceVersion), initial, finalStateUnknown });
@@ -74,8 +75,8 @@ describe("controller runtime: informer against a krake-api process", function ()
     const prefix = uniquePrefix();
     const port = await freePort();
     let api = await apiOn(prefix, port);
-    const writer = new ApiConnection(api.address);
-    const apps = writer.client(applicationKind);
+    let writer = new ApiConnection(api.address);
+    let apps = writer.client(applicationKind);
     const conn = new ApiConnection(api.address);
     const { informer, events } = recordingInformer(conn.client(applicationKind), "resume");
     try {
@@ -87,6 +88,10 @@ describe("controller runtime: informer against a krake-api process", function ()
       await poll(() => Number(informer.resourceVersion) >= last, "informer caught up");
       await api.kill();
       api = await apiOn(prefix, port);
+      // A fresh connection for the writer: its old one is still backing off from the outage.
+      writer.close();
+      writer = new ApiConnection(api.address);
+      apps = writer.client(applicationKind);
       last = await churn(apps, "resume", "b", 12);
       await poll(() => Number(informer.resourceVersion) >= last, "informer caught up after the restart", 30_000);
       const history = await storeHistory(store, `${prefix}/kubernetes/applications/`, listedAt, last);

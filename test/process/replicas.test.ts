@@ -14,6 +14,7 @@ import type { KrakeClients } from "../../src/client/clients.js";
 import { collect, expectCode, uniquePrefix } from "../fixtures/api.js";
 import { startApiProcess, storeHistory, StreamRecorder, untilRevision } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
+import { Etcd3 } from "etcd3";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 
@@ -209,5 +210,49 @@ describe("two krake-api processes on one etcd", function () {
     } finally {
       await c.stop();
     }
+  });
+});
+
+describe("krake-api processes on an etcd that other tenants write to", function () {
+  this.timeout(120_000);
+  const prefix = uniquePrefix();
+  let etcd: EtcdProcess;
+  let a: ApiProcess;
+  let b: ApiProcess;
+  let raw: Etcd3;
+
+  before(async () => {
+    // etcd's own default: a progress notification only every 10 minutes
+    etcd = await startEtcd({ progressNotifyIntervalMs: 600_000 });
+    [a, b] = await Promise.all([startApiProcess({ etcd, prefix }), startApiProcess({ etcd, prefix })]);
+    raw = new Etcd3({ hosts: etcd.endpoint });
+  });
+  after(async () => {
+    raw?.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await etcd?.remove();
+  });
+
+  it("answers reads promptly and consistently after writes outside its key prefix", async () => {
+    const ns = "tenants";
+    await a.clients.applications.createApplication({ namespace: ns, application: app(ns, "base"), blocking: "" });
+    let slowest = 0;
+    for (let i = 0; i < 40; i++) {
+      // another tenant moves etcd's revision; no event under our prefix tells the caches
+      await raw.put(`/someone-else/key-${i % 3}`).value(String(i));
+      if (i % 2 === 1) {
+        const created = await b.clients.applications.createApplication({ namespace: ns, application: app(ns, `t${i}`), blocking: "" });
+        await raw.put("/someone-else/after").value(String(i));
+        const got = await a.clients.applications.getApplication({ namespace: ns, name: `t${i}` });
+        expect(got.metadata!.resourceVersion).to.equal(created.metadata!.resourceVersion);
+      }
+      const started = Date.now();
+      const list = await (i % 2 ? a : b).clients.applications.listApplications({ namespace: ns, labelSelector: "", limit: 0, continue: "" });
+      slowest = Math.max(slowest, Date.now() - started);
+      expect(list.items).to.have.length(1 + Math.floor((i + 1) / 2));
+    }
+    // well under the 3 s a read would wait for the cache before failing
+    expect(slowest).to.be.below(1_500);
+    console.log(`      slowest read after a foreign write: ${slowest} ms`);
   });
 });

@@ -10,18 +10,22 @@ import type { Store } from "../../store/store.js";
 export function observeRbacWrites(store: Store, prefix: string, onWrite: (revision: number) => void): Store {
   const watched = [`${prefix}/core/roles/`, `${prefix}/core/rolebindings/`];
   const isRbac = (key: string) => watched.some((p) => key.startsWith(p));
-  const report = async (key: string, write: Promise<number>) => {
-    const revision = await write;
-    if (isRbac(key)) onWrite(revision);
-    return revision;
+  const report = (key: string, write: Promise<number>): Promise<number> =>
+    isRbac(key)
+      ? write.then((revision) => {
+          onWrite(revision);
+          return revision;
+        })
+      : write;
+  return {
+    get: (key) => store.get(key),
+    list: (p, opts) => store.list(p, opts),
+    create: (key, value) => report(key, store.create(key, value)),
+    update: (key, value, rev) => report(key, store.update(key, value, rev)),
+    delete: (key, rev) => report(key, store.delete(key, rev)),
+    currentRevision: () => store.currentRevision(),
+    watch: (p, from, handlers) => store.watch(p, from, handlers),
+    compact: (revision) => store.compact(revision),
+    close: () => store.close(),
   };
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === "create") return (key: string, value: Uint8Array) => report(key, target.create(key, value));
-      if (prop === "update") return (key: string, value: Uint8Array, rev: number) => report(key, target.update(key, value, rev));
-      if (prop === "delete") return (key: string, rev: number) => report(key, target.delete(key, rev));
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }

@@ -1,4 +1,4 @@
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { Server, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { ApiError } from "../../errors/api-error.js";
 import type { KrakeObject } from "../registry/kind.js";
 import type { Registry, WatchRequest } from "../registry/registry.js";
@@ -95,4 +95,38 @@ export function serveWatch<T extends KrakeObject>(
       },
       (err: unknown) => finish(err),
     );
+}
+
+/**
+ * A stand-in for `server` when adding services whose streaming calls should
+ * end cleanly (status OK) on `streams.endAll()`, as watches do: a client-side
+ * health check keeps a Health/Watch open, which would otherwise hold every
+ * shutdown for its whole grace period.
+ */
+export function endedOnShutdown(server: Pick<Server, "addService">, streams: WatchStreams): Pick<Server, "addService"> {
+  return {
+    addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      const wrapped: UntypedServiceImplementation = {};
+      for (const [name, method] of Object.entries(service)) {
+        const handler = implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined);
+        if (!handler) continue;
+        if (!method.responseStream) {
+          wrapped[name] = handler;
+          continue;
+        }
+        wrapped[name] = (call: ServerWritableStream<unknown, unknown>) => {
+          let ended = false;
+          const unregister = streams.add(() => {
+            if (ended) return;
+            ended = true;
+            call.end();
+          });
+          call.on("cancelled", unregister);
+          call.on("close", unregister);
+          (handler as (c: ServerWritableStream<unknown, unknown>) => void)(call);
+        };
+      }
+      server.addService(service, wrapped);
+    },
+  };
 }

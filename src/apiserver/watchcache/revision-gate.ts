@@ -44,6 +44,14 @@ export class RevisionGate {
     });
   }
 
+  /** Like wait(), but resolves false instead of failing when `timeoutMs` passes. */
+  reached(revision: number, timeoutMs: number): Promise<boolean> {
+    return this.wait(revision, timeoutMs).then(
+      () => true,
+      () => revision <= this.current,
+    );
+  }
+
   close(): void {
     for (const w of this.waiters) {
       clearTimeout(w.timer);

@@ -3,6 +3,7 @@ import type { Store, StoreEventBatch, StoreWatch } from "../../store/store.js";
 import type { AnyKind } from "../registry/kind.js";
 import { CachedObject } from "./cached-object.js";
 import { KindCache } from "./kind-cache.js";
+import { NextRun } from "./next-run.js";
 import { RevisionGate } from "./revision-gate.js";
 
 export interface StoreCacheOptions {
@@ -19,6 +20,16 @@ export interface StoreCacheOptions {
   /** A store watch failure and what the cache does about it. */
   onError?: (err: unknown, action: "relist" | "resume" | "skip") => void;
 }
+
+/**
+ * The key under the prefix that reads write when the cache waits for a
+ * revision that no event under the prefix will bring (see reach()). It is no
+ * object key (one segment), so caches and lists pass over it.
+ */
+export const MARKER_KEY = ".watch-cache-marker";
+const EMPTY = new Uint8Array(0);
+/** How long a read waits for events before it writes the marker. */
+const MARKER_GRACE_MS = 100;
 
 const defaults: StoreCacheOptions = {
   prefix: "/krake",
@@ -43,8 +54,11 @@ export class StoreCache {
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private synced = false;
-  private inFlight: Promise<number> | undefined;
-  private queued: Promise<number> | undefined;
+  private readonly syncWaiters = new Set<(err?: ApiError) => void>();
+  /** Why the last start() failed, until one succeeds. */
+  private unreachable: ApiError | undefined;
+  private readonly revisionReads = new NextRun(() => this.store.currentRevision());
+  private readonly markers = new NextRun(() => this.writeMarker());
 
   constructor(store: Store, kinds: AnyKind[], opts: Partial<StoreCacheOptions> = {}) {
     this.store = store;
@@ -79,7 +93,13 @@ export class StoreCache {
 
   /** Lists every kind, then watches from the list's revision. */
   async start(): Promise<void> {
-    await this.resync();
+    try {
+      await this.resync();
+      this.unreachable = undefined;
+    } catch (err) {
+      this.unreachable = ApiError.from(err);
+      throw err;
+    }
     this.bookmarkTimer = setInterval(() => {
       for (const k of this.kinds.values()) k.bookmark(this.gate.revision);
     }, this.opts.bookmarkIntervalMs);
@@ -117,7 +137,7 @@ export class StoreCache {
       return;
     }
     this.watch = watch;
-    this.synced = true;
+    this.setSynced();
   }
 
   /**
@@ -194,52 +214,82 @@ export class StoreCache {
    * arrived (its answer could predate the caller's request), it joins the next.
    */
   consistentRevision(): Promise<number> {
-    if (!this.inFlight) return this.launchRevisionRead();
-    if (!this.queued) {
-      this.queued = this.inFlight
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .then(() => {
-          this.queued = undefined;
-          return this.launchRevisionRead();
-        });
-    }
-    return this.queued;
-  }
-
-  private launchRevisionRead(): Promise<number> {
-    const p: Promise<number> = this.store.currentRevision().finally(() => {
-      if (this.inFlight === p) this.inFlight = undefined;
-    });
-    this.inFlight = p;
-    return p;
+    return this.revisionReads.join();
   }
 
   /** Waits until the cache has every write the store had when this was called. */
   async fresh(): Promise<number> {
     if (!this.synced) await this.waitSynced();
     const revision = await this.consistentRevision();
-    await this.waitFor(revision);
+    await this.reach(revision, true);
     return revision;
   }
 
-  /** Waits until the cache has reached `revision`. */
-  waitFor(revision: number): Promise<void> {
-    return this.gate.wait(revision, this.opts.freshnessTimeoutMs);
+  /** Waits until the cache has reached `revision` (e.g. a client's resource_version). */
+  async waitFor(revision: number): Promise<void> {
+    if (revision <= this.gate.revision) return;
+    await this.reach(revision, false);
   }
 
-  private async waitSynced(): Promise<void> {
-    const deadline = Date.now() + this.opts.freshnessTimeoutMs;
-    while (!this.synced) {
-      if (this.closed || Date.now() > deadline) throw ApiError.unavailable("the store is not reachable");
-      await new Promise((r) => setTimeout(r, 20));
+  /**
+   * Events under the prefix arrive a moment after their write. A cache still
+   * behind after that is waiting for a revision made by writes outside the
+   * prefix, which its watch never sees and etcd reports only in progress
+   * notifications (every 10 minutes by default). Then a write of the marker
+   * key under the prefix moves it on: once the marker's event arrives, every
+   * event before it has.
+   */
+  private async reach(revision: number, known: boolean): Promise<void> {
+    if (await this.gate.reached(revision, MARKER_GRACE_MS)) return;
+    if (this.closed) throw ApiError.unavailable("the API server is shutting down");
+    // a revision the store has not reached yet (a client's guess) is not worth a write
+    if (known || revision <= (await this.consistentRevision())) await this.markers.join();
+    await this.gate.wait(revision, this.opts.freshnessTimeoutMs);
+  }
+
+  /** Writes the marker key; returns the write's revision. */
+  private async writeMarker(): Promise<number> {
+    const key = `${this.opts.prefix}/${MARKER_KEY}`;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(key);
+      try {
+        return current ? await this.store.update(key, EMPTY, current.modRevision) : await this.store.create(key, EMPTY);
+      } catch (err) {
+        const code = ApiError.from(err).code;
+        if (code !== Status.ABORTED && code !== Status.ALREADY_EXISTS && code !== Status.NOT_FOUND) throw err;
+        // another process wrote the marker after our read: that write serves as well
+        const now = await this.store.get(key);
+        if (now) return now.modRevision;
+        if (attempt >= 3) throw err;
+      }
     }
+  }
+
+  private waitSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    if (this.closed) return Promise.reject(ApiError.unavailable("the API server is shutting down"));
+    // the last attempt to reach the store failed: say so now rather than hold the request
+    if (this.unreachable) return Promise.reject(ApiError.unavailable(`the store is not reachable: ${this.unreachable.message}`));
+    return new Promise((resolve, reject) => {
+      const waiter = (err?: ApiError) => {
+        clearTimeout(timer);
+        this.syncWaiters.delete(waiter);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => waiter(ApiError.unavailable("the store is not reachable")), this.opts.freshnessTimeoutMs);
+      this.syncWaiters.add(waiter);
+    });
+  }
+
+  private setSynced(): void {
+    this.synced = true;
+    for (const w of [...this.syncWaiters]) w();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const w of [...this.syncWaiters]) w(ApiError.unavailable("the API server is shutting down"));
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
     this.gate.close();
     await this.watch?.close();

@@ -36,7 +36,10 @@ export interface InformerOptions<T extends KrakeObject> {
   indexers: Record<string, IndexFunc<T>>;
   clock: Clock;
   log: Logger;
-  /** List page size; 0 = one list served from the API's cache. */
+  /**
+   * Objects per List page (a consistent snapshot across pages); 0 = one
+   * unpaginated List, which must fit in one gRPC message.
+   */
   pageSize: number;
   /** Wait before the first retry of a failed list or watch; doubles up to the max. */
   backoffInitialMs: number;
@@ -92,7 +95,7 @@ export class Informer<T extends KrakeObject> {
       indexers: {},
       clock: realClock,
       log: pino({ level: "silent" }),
-      pageSize: 0,
+      pageSize: 500,
       backoffInitialMs: 200,
       backoffMaxMs: 10_000,
       idleTimeoutMs: 90_000,

@@ -84,6 +84,8 @@ export interface SecureApiOptions {
 
 export interface SecureApi {
   api: ApiHarness;
+  /** The CA that signed the server's certificate. */
+  ca: Buffer;
   grpcAddress: string;
   restPort: number;
   /** gRPC clients presenting `id` (none: no client certificate). */
@@ -117,6 +119,7 @@ export async function startSecureApi(etcd: EtcdProcess, pki: Pki, opts: SecureAp
   const channel = (id?: Identity) => (id ? credentials.createSsl(pki.ca, id.key, id.cert) : credentials.createSsl(pki.ca));
   return {
     api,
+    ca: pki.ca,
     grpcAddress,
     restPort: api.server.httpPort,
     channel,

@@ -150,8 +150,6 @@ export class ApiServer {
       openWatches: () => ({ grpc: this.streams.size, http: this.gateway.streams.size }),
       caches: () => this.cache.allKindCaches().map((c) => ({ kind: `${c.kind.api}/${c.kind.plural}`, objects: c.size, watchers: c.watchers })),
     });
-    // Their streams (a client-side health check keeps a Health/Watch open) end on
-    // shutdown like watches do; otherwise every stop would wait out the grace period.
     const endable = endedOnShutdown(this.grpc, this.otherStreams);
     this.health.addToServer(endable);
     new ReflectionService(reflectedServices()).addToServer(endable);

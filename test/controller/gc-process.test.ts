@@ -109,9 +109,10 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
     }
   });
 
-  it("serves /healthz, /readyz and /metrics; SIGTERM drains, releases the lease and exits 0", async () => {
+  it("runs from config/gc.yaml and flags, serves /healthz, /readyz and /metrics; SIGTERM drains, releases the lease and exits 0", async () => {
     const name = `gc-probe-${++n}`;
-    const p = gc(gcArgs(api.address, leaseArgs(name)));
+    // The shipped config file, with flags on top; Krake's http:// form of the endpoint is accepted.
+    const p = gc(["--config", "config/gc.yaml", ...gcArgs(`http://${api.address}`, leaseArgs(name))]);
     const port = await p.httpPort();
     const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
     expect((await get("/healthz")).status).to.equal(200);

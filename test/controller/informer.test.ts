@@ -75,8 +75,8 @@ describe("controller runtime: informer against a krake-api process", function ()
     const prefix = uniquePrefix();
     const port = await freePort();
     let api = await apiOn(prefix, port);
-    let writer = new ApiConnection(api.address);
-    let apps = writer.client(applicationKind);
+    const writer = new ApiConnection(api.address);
+    const apps = writer.client(applicationKind);
     const conn = new ApiConnection(api.address);
     const { informer, events } = recordingInformer(conn.client(applicationKind), "resume");
     try {
@@ -88,10 +88,8 @@ describe("controller runtime: informer against a krake-api process", function ()
       await poll(() => Number(informer.resourceVersion) >= last, "informer caught up");
       await api.kill();
       api = await apiOn(prefix, port);
-      // A fresh connection for the writer: its old one is still backing off from the outage.
-      writer.close();
-      writer = new ApiConnection(api.address);
-      apps = writer.client(applicationKind);
+      // The writer's connection may still be backing off from the outage (grpc-js fails calls fast meanwhile).
+      await poll(() => apps.list({ namespace: "resume", limit: 1 }).then(() => true, () => false), "writer reconnected", 20_000, 100);
       last = await churn(apps, "resume", "b", 12);
       await poll(() => Number(informer.resourceVersion) >= last, "informer caught up after the restart", 30_000);
       const history = await storeHistory(store, `${prefix}/kubernetes/applications/`, listedAt, last);

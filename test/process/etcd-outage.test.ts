@@ -82,6 +82,19 @@ async function recovery(call: () => Promise<unknown>, timeoutMs = 60_000): Promi
   }
 }
 
+/** Resolves once etcd no longer answers its health endpoint (the SIGSTOP has taken hold). */
+async function hung(etcd: EtcdProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`${etcd.endpoint}/health`, { signal: AbortSignal.timeout(500) });
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`etcd still answers ${timeoutMs} ms after SIGSTOP`);
+}
+
 /** etcd's count of Watch streams it has accepted (its Prometheus endpoint). */
 async function etcdWatchStreamsStarted(etcd: EtcdProcess): Promise<number> {
   const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
@@ -201,6 +214,7 @@ describe("krake-api processes while etcd goes away", function () {
     const streamsBefore = await etcdWatchStreamsStarted(etcd);
     etcd.pause();
     try {
+      await hung(etcd);
       const get = await failure(() => a.clients.applications.getApplication({ namespace: ns, name: "first" }));
       expect(get.code, get.details).to.equal(Status.UNAVAILABLE);
       expect(get.ms).to.be.below(CALL_DEADLINE_MS + SLACK_MS);

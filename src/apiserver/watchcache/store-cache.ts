@@ -5,6 +5,7 @@ import { CachedObject } from "./cached-object.js";
 import { KindCache } from "./kind-cache.js";
 import { NextRun } from "./next-run.js";
 import { RevisionGate } from "./revision-gate.js";
+import { RevisionMarker } from "./revision-marker.js";
 
 export interface StoreCacheOptions {
   /** Key prefix that every kind lives under, e.g. "/krake". */
@@ -21,13 +22,6 @@ export interface StoreCacheOptions {
   onError?: (err: unknown, action: "relist" | "resume" | "skip") => void;
 }
 
-/**
- * The key under the prefix that reads write when the cache waits for a
- * revision that no event under the prefix will bring (see reach()). It is no
- * object key (one segment), so caches and lists pass over it.
- */
-export const MARKER_KEY = ".watch-cache-marker";
-const EMPTY = new Uint8Array(0);
 /** How long a read waits for events before it writes the marker. */
 const MARKER_GRACE_MS = 100;
 
@@ -41,9 +35,10 @@ const defaults: StoreCacheOptions = {
 
 /**
  * The API process' view of the store: ONE store watch over the whole key
- * prefix feeds one KindCache per kind. Since every Krake write lands under the
- * prefix, the watch's revision is the store's revision, so a cache that has
- * reached revision R answers reads exactly as the store would at R.
+ * prefix feeds one KindCache per kind. Every Krake write lands under the
+ * prefix, so a cache that has reached revision R answers reads exactly as the
+ * store would at R. (Writes outside the prefix move the store's revision
+ * without an event; reach() deals with them.)
  */
 export class StoreCache {
   private readonly store: Store;
@@ -58,11 +53,12 @@ export class StoreCache {
   /** Why the last start() failed, until one succeeds. */
   private unreachable: ApiError | undefined;
   private readonly revisionReads = new NextRun(() => this.store.currentRevision());
-  private readonly markers = new NextRun(() => this.writeMarker());
+  private readonly marker: RevisionMarker;
 
   constructor(store: Store, kinds: AnyKind[], opts: Partial<StoreCacheOptions> = {}) {
     this.store = store;
     this.opts = { ...defaults, ...opts };
+    this.marker = new RevisionMarker(store, this.opts.prefix);
     for (const kind of kinds) {
       this.kinds.set(`${kind.api}/${kind.plural}`, new KindCache(kind, this.opts.windowSize));
     }
@@ -243,26 +239,8 @@ export class StoreCache {
     if (await this.gate.reached(revision, MARKER_GRACE_MS)) return;
     if (this.closed) throw ApiError.unavailable("the API server is shutting down");
     // a revision the store has not reached yet (a client's guess) is not worth a write
-    if (known || revision <= (await this.consistentRevision())) await this.markers.join();
+    if (known || revision <= (await this.consistentRevision())) await this.marker.write();
     await this.gate.wait(revision, this.opts.freshnessTimeoutMs);
-  }
-
-  /** Writes the marker key; returns the write's revision. */
-  private async writeMarker(): Promise<number> {
-    const key = `${this.opts.prefix}/${MARKER_KEY}`;
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.store.get(key);
-      try {
-        return current ? await this.store.update(key, EMPTY, current.modRevision) : await this.store.create(key, EMPTY);
-      } catch (err) {
-        const code = ApiError.from(err).code;
-        if (code !== Status.ABORTED && code !== Status.ALREADY_EXISTS && code !== Status.NOT_FOUND) throw err;
-        // another process wrote the marker after our read: that write serves as well
-        const now = await this.store.get(key);
-        if (now) return now.modRevision;
-        if (attempt >= 3) throw err;
-      }
-    }
   }
 
   private waitSynced(): Promise<void> {

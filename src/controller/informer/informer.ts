@@ -85,6 +85,8 @@ export class Informer<T extends KrakeObject> {
   private stream: ResponseStream<WatchEvent<T>> | undefined;
   private loop: Promise<void> | undefined;
   private version = "";
+  /** The next watch starts from a list, not from a version it had before. */
+  private justListed = false;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
 
@@ -215,6 +217,7 @@ export class Informer<T extends KrakeObject> {
       this.emit((h) => h.onDelete?.(old, true));
     }
     this.version = version;
+    this.justListed = true;
     this.stats.lists++;
     if (!initial) this.stats.relists++;
     if (initial) {
@@ -229,7 +232,8 @@ export class Informer<T extends KrakeObject> {
     const stream = client.watch({ namespace, labelSelector, resourceVersion: this.version, allowBookmarks: true });
     this.stream = stream;
     this.stats.watches++;
-    if (this.stats.watches > this.stats.lists) this.stats.resumes++;
+    if (!this.justListed) this.stats.resumes++;
+    this.justListed = false;
     let idle = false;
     let timer: TimerHandle | undefined;
     const arm = () => {

@@ -180,7 +180,13 @@ export class LeaderElector {
         deadline.timer.cancel();
         return !signal.aborted;
       }
-      if (await this.tryAcquireOrRenew(stop)) this.armDeadline(deadline, lead);
+      const outcome = await this.attempt(stop);
+      if (outcome === "holding") this.armDeadline(deadline, lead);
+      else if (outcome === "held" && this.observedHolder !== this.opts.identity) {
+        // Another replica holds it now (this one was too late, e.g. paused): stop at once.
+        deadline.timer.cancel();
+        return true;
+      }
     }
   }
 
@@ -194,10 +200,6 @@ export class LeaderElector {
       return deadline;
     }
     return { timer };
-  }
-
-  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    return (await this.attempt(signal)) === "holding";
   }
 
   /** One attempt: "holding" (this replica holds the lease now), "held" (another does) or "failed". */

@@ -1,7 +1,7 @@
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Reason } from "../../../gen/krake/core/v1/types.js";
 import type { KrakeObject } from "../../apiserver/registry/kind.js";
-import { isNotFound } from "../../controller/grpc-errors.js";
+import { isConflict, isNotFound } from "../../controller/grpc-errors.js";
 import type { ApiConnection, KindClient } from "../../controller/kind-client.js";
 import { selfRefKey } from "../../controller/keys.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";
@@ -112,7 +112,15 @@ export class GarbageCollector implements Reconciler {
     const status = (obj as WithStatus).status;
     if (!client.hasStatus || !status || status.reason?.message === message) return obj;
     const reason: Reason = { code: Reason_Code.INVALID_RESOURCE, message };
-    return client.updateStatus({ ...obj, status: { ...status, reason } } as KrakeObject, { signal: ctx.signal });
+    try {
+      return await client.updateStatus({ ...obj, status: { ...status, reason } } as KrakeObject, { signal: ctx.signal });
+    } catch (err) {
+      // A stale read is retried; anything else (e.g. no RBAC rule for `<plural>/status`) must not stop
+      // the collection: the warning above has reported the cycle.
+      if (isConflict(err) || ctx.signal.aborted) throw err;
+      ctx.log.warn({ err }, "could not write the cycle into the status");
+      return obj;
+    }
   }
 
   private client(obj: KrakeObject): KindClient<KrakeObject> {

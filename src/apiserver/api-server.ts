@@ -208,6 +208,7 @@ export class ApiServer {
     this.stopped = true;
     if (this.startTimer) clearTimeout(this.startTimer);
     this.health.setStatus("", "NOT_SERVING");
+    this.grpcTls?.stopAccepting();
     this.streams.endAll();
     this.otherStreams.endAll();
     const http = this.gateway.close(graceMs);

@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import type { ServiceError } from "@grpc/grpc-js";
+import { Etcd3 } from "etcd3";
 import { Status } from "../../src/errors/api-error.js";
 import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
@@ -14,7 +15,6 @@ import type { KrakeClients } from "../../src/client/clients.js";
 import { collect, expectCode, uniquePrefix } from "../fixtures/api.js";
 import { startApiProcess, storeHistory, StreamRecorder, untilRevision } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
-import { Etcd3 } from "etcd3";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 

@@ -59,7 +59,7 @@ export interface SecurityConfig {
  */
 export function checkSecurityConfig(cfg: SecurityConfig): void {
   const problems: string[] = [];
-  if (!AUTHORIZATION_MODES.includes(cfg.authorization as AuthorizationMode)) {
+  if (!AUTHORIZATION_MODES.includes(cfg.authorization.toLowerCase() as AuthorizationMode)) {
     problems.push(`authorization must be one of ${AUTHORIZATION_MODES.join(", ")} (got "${cfg.authorization}")`);
   }
   let providers: Authenticator[] = [];
@@ -93,10 +93,12 @@ export function createAccessControl(
     allowAnonymous: authentication.allowAnonymous,
   });
   const index = new RbacIndex(cache.kindCache("core", "roles"), cache.kindCache("core", "rolebindings"));
+  // Krake writes "RBAC"; modes are matched without regard to case.
+  const mode = authorization.toLowerCase();
   let authorizer: Authorizer;
-  if (authorization === "always-allow") authorizer = new AlwaysAllow();
-  else if (authorization === "always-deny") authorizer = new AlwaysDeny();
-  else if (authorization === "rbac") authorizer = new RbacAuthorizer(index);
+  if (mode === "always-allow") authorizer = new AlwaysAllow();
+  else if (mode === "always-deny") authorizer = new AlwaysDeny();
+  else if (mode === "rbac") authorizer = new RbacAuthorizer(index);
   else throw new Error(`authorization must be one of ${AUTHORIZATION_MODES.join(", ")} (got "${authorization}")`);
   return new AccessControl(chain, authorizer, index, cache);
 }

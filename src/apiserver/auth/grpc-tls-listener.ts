@@ -19,6 +19,7 @@ export class GrpcTlsListener {
   private readonly injector: ReturnType<Server["createConnectionInjector"]>;
   private readonly peers = new Map<string, ClientCertificate | undefined>();
   private readonly sockets = new Set<TLSSocket>();
+  private closed: Promise<void> | undefined;
 
   private constructor(tls: TlsServer, injector: ReturnType<Server["createConnectionInjector"]>, port: number) {
     this.tls = tls;
@@ -58,12 +59,22 @@ export class GrpcTlsListener {
     return this.peers.get(peer);
   }
 
+  /**
+   * Refuses new connections; the open ones stay until `close()`. Called when
+   * shutdown starts: a client that keeps reconnecting would otherwise keep
+   * grpc-js from ever finishing its drain.
+   */
+  stopAccepting(): void {
+    if (this.closed) return;
+    this.closed = new Promise<void>((resolve) => this.tls.close(() => resolve()));
+  }
+
   /** Stops accepting connections and drops the open ones (after grpc-js has drained its calls). */
   close(): Promise<void> {
+    this.stopAccepting();
     this.injector.destroy();
-    const closed = new Promise<void>((resolve) => this.tls.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
-    return closed;
+    return this.closed!;
   }
 }
 

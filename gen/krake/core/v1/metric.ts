@@ -101,7 +101,11 @@ export interface DeleteMetricRequest {
   resourceVersion: string;
   /** Remove from the store at once, skipping finalizers. */
   force: boolean;
-  /** background (default), foreground or orphan. */
+  /**
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
+   */
   propagationPolicy: string;
 }
 
@@ -153,7 +157,11 @@ export interface DeleteGlobalMetricRequest {
   resourceVersion: string;
   /** Remove from the store at once, skipping finalizers. */
   force: boolean;
-  /** background (default), foreground or orphan. */
+  /**
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
+   */
   propagationPolicy: string;
 }
 

@@ -126,7 +126,11 @@ export interface DeleteMetricsProviderRequest {
   resourceVersion: string;
   /** Remove from the store at once, skipping finalizers. */
   force: boolean;
-  /** background (default), foreground or orphan. */
+  /**
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
+   */
   propagationPolicy: string;
 }
 
@@ -178,7 +182,11 @@ export interface DeleteGlobalMetricsProviderRequest {
   resourceVersion: string;
   /** Remove from the store at once, skipping finalizers. */
   force: boolean;
-  /** background (default), foreground or orphan. */
+  /**
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
+   */
   propagationPolicy: string;
 }
 

@@ -85,7 +85,11 @@ export interface DeleteRoleRequest {
   resourceVersion: string;
   /** Remove from the store at once, skipping finalizers. */
   force: boolean;
-  /** background (default), foreground or orphan. */
+  /**
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
+   */
   propagationPolicy: string;
 }
 

@@ -215,7 +215,9 @@ export interface DeleteMetricRequest {
    */
   force: boolean;
   /**
-   * background (default), foreground or orphan.
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
    *
    * @generated from field: string propagation_policy = 5;
    */
@@ -363,7 +365,9 @@ export interface DeleteGlobalMetricRequest {
    */
   force: boolean;
   /**
-   * background (default), foreground or orphan.
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
    *
    * @generated from field: string propagation_policy = 4;
    */

@@ -273,7 +273,9 @@ export interface DeleteMetricsProviderRequest {
    */
   force: boolean;
   /**
-   * background (default), foreground or orphan.
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
    *
    * @generated from field: string propagation_policy = 5;
    */
@@ -421,7 +423,9 @@ export interface DeleteGlobalMetricsProviderRequest {
    */
   force: boolean;
   /**
-   * background (default), foreground or orphan.
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
    *
    * @generated from field: string propagation_policy = 4;
    */

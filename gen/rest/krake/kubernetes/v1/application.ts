@@ -482,7 +482,9 @@ export interface DeleteApplicationRequest {
    */
   force: boolean;
   /**
-   * background (default), foreground or orphan.
+   * How the garbage collector treats dependents: "" or "foreground" (Krake's
+   * cascade: dependents are deleted first), "background" (the object goes once
+   * every dependent is in deletion) or "orphan" (dependents lose the reference).
    *
    * @generated from field: string propagation_policy = 5;
    */

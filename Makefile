@@ -15,9 +15,11 @@ deps: node_modules/.package-lock.json
 
 ## gen: protos → gen/ (TypeScript via the local ts-proto plugin, plus the descriptor set for reflection)
 gen: deps
-	rm -rf gen
-	buf generate
-	buf build -o gen/krake.binpb --as-file-descriptor-set
+	rm -rf .gen.tmp
+	buf generate -o .gen.tmp
+	buf build -o .gen.tmp/gen/krake.binpb --as-file-descriptor-set
+	@# Swap in one step, so that processes running from this tree never see gen/ half-written.
+	rm -rf .gen.old; [ ! -d gen ] || mv gen .gen.old; mv .gen.tmp/gen gen; rm -rf .gen.tmp .gen.old
 
 ## check-gen: fails when gen/ is not what `make gen` produces
 check-gen: gen

@@ -30,6 +30,11 @@ function unreachable(err: Error): boolean {
     return true;
   }
   const code = grpcCode(err);
+  if (code === Status.INTERNAL && /RST_STREAM/.test(err.message)) {
+    // etcd shutting down resets open HTTP/2 streams ("Received RST_STREAM with code 0"): the
+    // server went away mid-call, it did not fail the call.
+    return true;
+  }
   return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 

@@ -30,8 +30,10 @@ fi
 CONFIG=${KRAKE_CONFIG:-config/api.yaml}
 # The bootstrap roles (system:admin, controllers, hooks), unless they are there already.
 node bin/krake-bootstrap.js --config "$CONFIG" --etcd.endpoints "http://127.0.0.1:${ETCD_PORT}" --skip-existing config/base-roles.yaml
-echo "krake-api: gRPC on 127.0.0.1:${GRPC_PORT} (config: $CONFIG) — try: npx tsx examples/watch-and-create.ts (see README)"
-node bin/krake-api.js --config "$CONFIG" --grpc.port "${GRPC_PORT}" --etcd.endpoints "http://127.0.0.1:${ETCD_PORT}" &
+HTTP_PORT=${HTTP_PORT:-8080}
+echo "krake-api: gRPC on 127.0.0.1:${GRPC_PORT}, REST on http://127.0.0.1:${HTTP_PORT} (config: $CONFIG)"
+echo "  try: npx tsx examples/watch-and-create.ts   or   npx krakectl kube app list -a   (see README)"
+node bin/krake-api.js --config "$CONFIG" --grpc.port "${GRPC_PORT}" --http.port "${HTTP_PORT}" --etcd.endpoints "http://127.0.0.1:${ETCD_PORT}" &
 api_pid=$!
 trap 'kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; [ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT INT TERM
 wait "$api_pid"

@@ -32,6 +32,8 @@ type Policy = NonNullable<FaultHandling["global"]>;
 type PolicyContext = Parameters<Parameters<Policy["execute"]>[0]>[0];
 
 const noDispose = { dispose(): void {} };
+/** Shared by every call that brings no signal (one AbortController per call showed in profiles). */
+const neverAborted = new AbortController().signal;
 
 /**
  * A policy that just runs the call. etcd3's defaults retry failed calls three
@@ -46,7 +48,7 @@ class PassThroughPolicy implements Policy {
   readonly onFailure = (): typeof noDispose => noDispose;
 
   async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    return fn({ signal: signal ?? new AbortController().signal });
+    return fn({ signal: signal ?? neverAborted });
   }
 }
 

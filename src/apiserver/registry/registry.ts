@@ -119,6 +119,7 @@ export class Registry<T extends KrakeObject> {
         const encoded = encodeStoredAndStamped(obj, this.kind.codec, () => String(revision));
         revision = await this.store.create(key, encoded.stored);
         const created = new CachedObject(key, obj, revision, this.kind.codec, encoded.stamped());
+        this.storeCache.rememberWrite(created as unknown as CachedObject);
         return blocking ? await this.block(created, blocking) : created;
       } catch (err) {
         if (!(err instanceof ApiError) || err.code !== Status.ALREADY_EXISTS) throw err;
@@ -347,7 +348,9 @@ export class Registry<T extends KrakeObject> {
     }
     const revision = await this.store.update(key, this.kind.codec.encode(next).finish(), expected);
     meta.resourceVersion = String(revision);
-    return new CachedObject(key, next, revision, this.kind.codec);
+    const written = new CachedObject(key, next, revision, this.kind.codec);
+    this.storeCache.rememberWrite(written as unknown as CachedObject);
+    return written;
   }
 
   private async readFromStore(key: string): Promise<CachedObject<T> | undefined> {

@@ -52,6 +52,7 @@ export class StoreCache {
   private readonly syncWaiters = new Set<(err?: ApiError) => void>();
   /** Why the last start() failed, until one succeeds. */
   private unreachable: ApiError | undefined;
+  private readonly ownWrites = new Map<string, CachedObject>();
   private readonly revisionReads = new NextRun(() => this.store.currentRevision());
   private readonly marker: RevisionMarker;
 
@@ -103,6 +104,7 @@ export class StoreCache {
   }
 
   private async resync(): Promise<void> {
+    this.ownWrites.clear();
     const revision = await this.store.currentRevision();
     const loaded = new Map<KindCache, CachedObject[]>();
     for (const k of this.kinds.values()) loaded.set(k, []);
@@ -183,18 +185,37 @@ export class StoreCache {
     return this.kinds.get(rest.slice(0, b));
   }
 
+  /**
+   * A version this process has just written, decoded and encoded already: its
+   * watch event reuses it instead of decoding and encoding the same bytes again.
+   */
+  rememberWrite(obj: CachedObject): void {
+    if (obj.revision <= this.gate.revision) return;
+    if (this.ownWrites.size >= this.opts.windowSize) this.ownWrites.clear();
+    this.ownWrites.set(obj.key, obj);
+  }
+
+  private takeOwnWrite(key: string, revision: number): CachedObject | undefined {
+    const own = this.ownWrites.get(key);
+    if (!own || own.revision > revision) return undefined;
+    this.ownWrites.delete(key);
+    return own.revision === revision ? own : undefined;
+  }
+
   private apply(batch: StoreEventBatch): void {
     for (const ev of batch.events) {
       const key = ev.type === "put" ? ev.kv.key : ev.key;
       const cache = this.route(key);
       if (!cache) continue;
       if (ev.type === "put") {
-        let obj: CachedObject;
-        try {
-          obj = CachedObject.fromStored(key, ev.kv.value, ev.kv.modRevision, cache.kind.codec);
-        } catch (err) {
-          this.opts.onError?.(err, "skip");
-          continue;
+        let obj = this.takeOwnWrite(key, ev.kv.modRevision);
+        if (!obj) {
+          try {
+            obj = CachedObject.fromStored(key, ev.kv.value, ev.kv.modRevision, cache.kind.codec);
+          } catch (err) {
+            this.opts.onError?.(err, "skip");
+            continue;
+          }
         }
         cache.put(obj, ev.kv.createRevision === ev.kv.modRevision);
       } else {

@@ -39,7 +39,7 @@ breaking: deps
 
 ## test: codegen drift, lint, then every test against real etcd processes (last line: "N passed, N failed")
 test: deps check-gen lint
-	mocha 'test/**/*.test.ts'
+	mocha 'test/**/*.test.ts' 'bench/test/*.test.ts'
 
 ## run: a local etcd (data under .data/) and krake-api with the defaults
 run: deps

@@ -190,20 +190,39 @@ describe("two krake-api processes on one etcd", function () {
     }
   });
 
-  it("a replica started later answers a resume from before its start with OUT_OF_RANGE, not a silent gap", async () => {
+  it("a replica started later resumes a watch from before its start (its window is filled from etcd's history)", async () => {
     const early = await a.clients.applications.createApplication({ namespace: "late", application: app("late", "early"), blocking: "" });
-    // a change after `early` that the late replica only knows as current state, not as an event
-    await a.clients.applications.createApplication({ namespace: "late", application: app("late", "early2"), blocking: "" });
+    const early2 = await a.clients.applications.createApplication({ namespace: "late", application: app("late", "early2"), blocking: "" });
     const c = await startApiProcess({ etcd, prefix });
     try {
       const request = (rv: string) => ({ namespace: "late", labelSelector: "", resourceVersion: rv, allowBookmarks: false, sendInitialEvents: false });
+      const watch = new StreamRecorder(c.clients.applications.watchApplications(request(early.metadata!.resourceVersion)));
+      const later = await b.clients.applications.createApplication({ namespace: "late", application: app("late", "later"), blocking: "" });
+      const events = await untilRevision(watch, Number(later.metadata!.resourceVersion));
+      watch.cancel();
+      expect(described(events)).to.deep.equal([
+        `ADDED early2 @${early2.metadata!.resourceVersion}`,
+        `ADDED later @${later.metadata!.resourceVersion}`,
+      ]);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("a resume from before a replica's window answers OUT_OF_RANGE, not a silent gap, and list + watch recovers", async () => {
+    const early = await a.clients.applications.createApplication({ namespace: "older", application: app("older", "early"), blocking: "" });
+    await a.clients.applications.createApplication({ namespace: "older", application: app("older", "early2"), blocking: "" });
+    await a.clients.applications.createApplication({ namespace: "older", application: app("older", "early3"), blocking: "" });
+    const c = await startApiProcess({ etcd, prefix, args: ["--watch.window_size", "1"] });
+    try {
+      const request = (rv: string) => ({ namespace: "older", labelSelector: "", resourceVersion: rv, allowBookmarks: false, sendInitialEvents: false });
       const err = await expectCode(collect(c.clients.applications.watchApplications(request(early.metadata!.resourceVersion)), 1, 20_000), Status.OUT_OF_RANGE);
       expect(err.details).to.match(/too old/);
       // the client's way out: list (a consistent snapshot) and watch from the list's version
-      const list = await c.clients.applications.listApplications({ namespace: "late", labelSelector: "", limit: 0, continue: "" });
-      expect(list.items.map((x) => x.metadata!.name)).to.deep.equal(["early", "early2"]);
+      const list = await c.clients.applications.listApplications({ namespace: "older", labelSelector: "", limit: 0, continue: "" });
+      expect(list.items.map((x) => x.metadata!.name)).to.deep.equal(["early", "early2", "early3"]);
       const watch = new StreamRecorder(c.clients.applications.watchApplications(request(list.metadata!.resourceVersion)));
-      const later = await b.clients.applications.createApplication({ namespace: "late", application: app("late", "later"), blocking: "" });
+      const later = await b.clients.applications.createApplication({ namespace: "older", application: app("older", "later"), blocking: "" });
       const events = await untilRevision(watch, Number(later.metadata!.resourceVersion));
       watch.cancel();
       expect(described(events)).to.deep.equal([`ADDED later @${later.metadata!.resourceVersion}`]);

@@ -103,9 +103,26 @@ export class StoreCache {
     this.bookmarkTimer.unref();
   }
 
+  /**
+   * Lists every kind, then watches from the list's revision. The list is read
+   * `windowSize` revisions in the past when etcd still has that history, so
+   * the watch replays recent events into the window: a client that watched
+   * another replica (or this process before a restart) resumes here from its
+   * last version instead of listing again.
+   */
   private async resync(): Promise<void> {
     this.ownWrites.clear();
-    const revision = await this.store.currentRevision();
+    const current = await this.store.currentRevision();
+    const past = Math.max(1, current - this.opts.windowSize);
+    try {
+      await this.load(past);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === Status.OUT_OF_RANGE)) throw err;
+      await this.load(current);
+    }
+  }
+
+  private async load(revision: number): Promise<void> {
     const loaded = new Map<KindCache, CachedObject[]>();
     for (const k of this.kinds.values()) loaded.set(k, []);
     let startAfter: string | undefined;

@@ -115,14 +115,15 @@ export class StoreCache {
     const current = await this.store.currentRevision();
     const past = Math.max(1, current - this.opts.windowSize);
     try {
-      await this.load(past);
+      await this.load(past, current);
     } catch (err) {
       if (!(err instanceof ApiError && err.code === Status.OUT_OF_RANGE)) throw err;
-      await this.load(current);
+      await this.load(current, current);
     }
   }
 
-  private async load(revision: number): Promise<void> {
+  /** Lists at `revision`, watches from there, and reports synced once the watch has replayed up to `upTo`. */
+  private async load(revision: number, upTo: number): Promise<void> {
     const loaded = new Map<KindCache, CachedObject[]>();
     for (const k of this.kinds.values()) loaded.set(k, []);
     let startAfter: string | undefined;
@@ -152,6 +153,9 @@ export class StoreCache {
       return;
     }
     this.watch = watch;
+    // Synced means "as current as the store was when we started": callers that
+    // read the caches without a freshness wait (RBAC) rely on it.
+    await this.reach(upTo, true);
     this.setSynced();
   }
 

@@ -212,7 +212,7 @@ describe("krake-api processes while etcd goes away", function () {
     const before = await writes(b.clients, ns, "before", 3);
     await untilRevision(watch, before);
     const streamsBefore = await etcdWatchStreamsStarted(etcd);
-    etcd.pause();
+    await etcd.pause();
     try {
       await hung(etcd);
       const get = await failure(() => a.clients.applications.getApplication({ namespace: ns, name: "first" }));

@@ -411,7 +411,7 @@ describe("EtcdStore (real etcd)", function () {
 
     it("fails calls with UNAVAILABLE at the deadline when etcd hangs", async () => {
       await store.create(`${prefix}a`, enc("1"));
-      etcd.pause();
+      await etcd.pause();
       try {
         const started = Date.now();
         const err = await rejection(store.get(`${prefix}a`));

@@ -24,11 +24,3 @@ export function toServiceError(err: unknown, requestId: string, log: ErrorLogger
   }
   return { code: api.code, details, metadata };
 }
-
-/** Reads an ApiError back from a gRPC error (clients, tests). */
-export function fromServiceError(err: ServiceError): ApiError {
-  const reason = err.metadata?.get("krake-reason")[0];
-  const fields = err.metadata?.get("krake-field-errors")[0];
-  const details = typeof fields === "string" ? (JSON.parse(fields) as ApiError["details"]) : [];
-  return new ApiError(err.code, (typeof reason === "string" ? reason : "Internal") as ApiError["reason"], err.details, details);
-}

@@ -3,7 +3,7 @@ import type { ChannelCredentials, Interceptor, ServiceError } from "@grpc/grpc-j
 import { eventTypeToJSON } from "../../../gen/krake/core/v1/watch.js";
 import type { EventType } from "../../../gen/krake/core/v1/watch.js";
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
-import { fromServiceError } from "../../apiserver/grpc/errors.js";
+import { fromServiceError } from "../../client/errors.js";
 import { krakeClients } from "../../client/clients.js";
 import type { KrakeClients } from "../../client/clients.js";
 import type { CallSettings, ResponseStream } from "../../client/promise-client.js";

@@ -14,7 +14,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
 import type { ListMetadata, Metadata } from "../../../gen/krake/core/v1/types.js";
 import type { KrakeObject, MessageCodec } from "../../../src/apiserver/registry/kind.js";
-import { fromServiceError } from "../../../src/apiserver/grpc/errors.js";
+import { fromServiceError } from "../../../src/client/errors.js";
 import type { ApiError } from "../../../src/errors/api-error.js";
 import type { KrakeClients } from "../../../src/client/clients.js";
 import type { ResponseStream } from "../../../src/client/promise-client.js";

@@ -92,23 +92,27 @@ export function loadConfigFile(path: string): unknown {
 
 /**
  * Flags are config paths: `--grpc.port 9090`, `--etcd.endpoints a,b`. Values
- * are parsed as the default's type.
+ * are parsed as the default's type; a boolean flag without a value is true.
+ * Shared by krake-api and the controller processes.
  */
-export function applyFlags(config: ApiConfig, flags: Record<string, string>): ApiConfig {
+export function applyFlags<T>(config: T, flags: Record<string, string | undefined>): T {
   let out = config;
   for (const [path, raw] of Object.entries(flags)) {
     const keys = path.split(".");
     let cur: unknown = out;
     for (const k of keys) cur = (cur as Tree | undefined)?.[camel(k)];
-    if (cur === undefined || (typeof cur === "object" && !Array.isArray(cur))) throw new ConfigError(`unknown flag --${path}`);
+    if (cur === undefined || (typeof cur === "object" && cur !== null && !Array.isArray(cur))) {
+      throw new ConfigError(`unknown flag --${path}`);
+    }
+    if (raw === undefined && typeof cur !== "boolean") throw new ConfigError(`--${path} needs a value`);
     let value: unknown = raw;
-    if (Array.isArray(cur)) value = raw.split(",").filter((v) => v !== "");
+    if (Array.isArray(cur)) value = raw!.split(",").filter((v) => v !== "");
     else if (typeof cur === "number") {
-      value = raw.trim() === "" ? NaN : Number(raw);
+      value = raw!.trim() === "" ? NaN : Number(raw);
       if (Number.isNaN(value)) throw new ConfigError(`--${path}: "${raw}" is not a number`);
     } else if (typeof cur === "boolean") {
-      if (raw !== "true" && raw !== "false") throw new ConfigError(`--${path}: "${raw}" is not true or false`);
-      value = raw === "true";
+      if (raw !== undefined && raw !== "true" && raw !== "false") throw new ConfigError(`--${path}: "${raw}" is not true or false`);
+      value = raw !== "false";
     }
     const patch = keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value);
     out = mergeConfig(out, patch);

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { loadConfigFile, mergeConfig } from "../../apiserver/config.js";
+import { applyFlags, loadConfigFile, mergeConfig } from "../../apiserver/config.js";
 import { checkTimings } from "../leader/leader-elector.js";
 
 /**
@@ -55,34 +55,6 @@ export function defaultControllerConfig(name: string): ControllerConfig {
     shutdownGraceMs: 10_000,
     log: { level: "info" },
   };
-}
-
-type Tree = { [key: string]: unknown };
-
-const camel = (k: string) => k.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** `--a.b value` flags onto a config; each value is parsed as the default's type. */
-export function applyFlags<T>(config: T, flags: Record<string, string | undefined>): T {
-  let out = config;
-  for (const [path, raw] of Object.entries(flags)) {
-    const keys = path.split(".");
-    let cur: unknown = out;
-    for (const k of keys) cur = (cur as Tree | undefined)?.[camel(k)];
-    if (cur === undefined || (typeof cur === "object" && cur !== null && !Array.isArray(cur))) throw new Error(`unknown flag --${path}`);
-    if (raw === undefined && typeof cur !== "boolean") throw new Error(`--${path} needs a value`);
-    let value: unknown = raw;
-    if (typeof cur === "number") {
-      value = Number(raw);
-      if (raw === "" || Number.isNaN(value)) throw new Error(`--${path}: "${raw}" is not a number`);
-    } else if (typeof cur === "boolean") {
-      if (raw !== undefined && !["true", "false"].includes(raw)) throw new Error(`--${path}: "${raw}" is not true or false`);
-      value = raw !== "false";
-    } else if (Array.isArray(cur)) {
-      value = raw!.split(",");
-    }
-    out = mergeConfig(out, keys.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value));
-  }
-  return out;
 }
 
 /** Defaults → file → flags, then checks and normalises. Throws Error with a message for the user. */

@@ -4,9 +4,8 @@ import { leaseKind } from "../../src/apiserver/kinds/lease.js";
 import { ApiConnection } from "../../src/controller/kind-client.js";
 import { checkTimings, LeaderElector } from "../../src/controller/leader/leader-elector.js";
 import { LeaseLock } from "../../src/controller/leader/lease-lock.js";
-import { startApi } from "../fixtures/api.js";
+import { useApi } from "../fixtures/api.js";
 import type { ApiHarness } from "../fixtures/api.js";
-import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { Observer, poll } from "./support/observe.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
@@ -63,15 +62,7 @@ describe("controller runtime: leader election over a Lease", function () {
   let api: ApiHarness;
   let n = 0;
 
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   it("lets exactly one of several candidates lead, and hands over at once when the leader releases", async () => {
     const name = `lease-${++n}`;

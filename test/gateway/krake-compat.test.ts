@@ -7,9 +7,8 @@
 import { expect } from "chai";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { Role } from "../../gen/krake/core/v1/role.js";
-import { startApi } from "../fixtures/api.js";
+import { useApi } from "../fixtures/api.js";
 import type { ApiHarness } from "../fixtures/api.js";
-import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { fixture, rest } from "./helpers.js";
 import type { Json } from "./helpers.js";
@@ -25,14 +24,7 @@ describe("gateway: Krake's clients and round trips with gRPC", function () {
   let etcd: EtcdProcess;
   let api: ApiHarness;
 
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   it("accepts Krake's Application document unchanged (nulls, tosca {}) and answers with every field", async () => {
     const doc = fixture("application.json");

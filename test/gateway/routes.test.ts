@@ -10,9 +10,8 @@ import { expect } from "chai";
 import { createFileRegistry, fromBinary, getOption, hasOption, toJson } from "@bufbuild/protobuf";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { startApi } from "../fixtures/api.js";
+import { useApi } from "../fixtures/api.js";
 import type { ApiHarness } from "../fixtures/api.js";
-import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { expectProblem, fixture, rest, WatchReader } from "./helpers.js";
 import type { Json, RestResponse } from "./helpers.js";
@@ -119,14 +118,7 @@ describe("gateway: every route of every kind", function () {
   let etcd: EtcdProcess;
   let api: ApiHarness;
 
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   it("serves exactly the routes of the http rules (plus PATCH on object routes)", () => {
     const expected = new Set<string>();

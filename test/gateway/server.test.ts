@@ -4,9 +4,8 @@ import { expect } from "chai";
 import { pino } from "pino";
 import { Gateway } from "../../src/apiserver/gateway/index.js";
 import { defaultConfig } from "../../src/apiserver/config.js";
-import { startApi } from "../fixtures/api.js";
+import { startApi, useApi } from "../fixtures/api.js";
 import type { ApiHarness } from "../fixtures/api.js";
-import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { baseUrl, expectProblem, fixture, rest } from "./helpers.js";
 import type { Json } from "./helpers.js";
@@ -18,14 +17,7 @@ describe("gateway server", function () {
   let etcd: EtcdProcess;
   let api: ApiHarness;
 
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   it("GET / answers Krake's {version}", async () => {
     const res = await rest(api, "GET", "/");

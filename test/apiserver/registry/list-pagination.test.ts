@@ -7,23 +7,15 @@ import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
 import { Role } from "../../../gen/krake/core/v1/role.js";
 import { Application } from "../../../gen/krake/kubernetes/v1/application.js";
-import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { startApi } from "../../fixtures/api.js";
+import { useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
 import { expectApiError, krakeDocument, meta, requests, uniqueId } from "./conformance.js";
 
 describe("list pagination over gRPC", () => {
   let etcd: EtcdProcess;
   let api: ApiHarness;
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   async function createApps(namespaces: string[], perNamespace: number, label: string): Promise<string[]> {
     const keys: string[] = [];

@@ -12,23 +12,15 @@ import {
   ApplicationStatus_State as AppState,
 } from "../../../gen/krake/kubernetes/v1/application.js";
 import { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
-import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { startApi } from "../../fixtures/api.js";
+import { useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
 import { expectApiError, krakeDocument, meta, rv, tickPast, uniqueId } from "./conformance.js";
 
 describe("subresources over gRPC", () => {
   let etcd: EtcdProcess;
   let api: ApiHarness;
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   const ns = () => `sub-${uniqueId()}`;
   const apps = () => api.clients.applications;

@@ -14,9 +14,8 @@ import { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
 import { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { KrakeClients } from "../../../src/client/clients.js";
-import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { expectCode, startApi } from "../../fixtures/api.js";
+import { expectCode, useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
 import { krakeDocument, uniqueId } from "./conformance.js";
 
@@ -300,14 +299,7 @@ const kinds: KindCases[] = [
 describe("validation over gRPC", () => {
   let etcd: EtcdProcess;
   let api: ApiHarness;
-  before(async () => {
-    etcd = await startEtcd();
-    api = await startApi(etcd);
-  });
-  after(async () => {
-    await api?.stop();
-    await etcd?.remove();
-  });
+  useApi((started) => ({ etcd, api } = started));
 
   /** The trailer exactly as it travels: a JSON list of {field, message}. */
   function fieldErrors(err: { metadata?: { get(key: string): unknown[] } }): { field: string; message: string }[] {

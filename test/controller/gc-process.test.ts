@@ -92,7 +92,11 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
     return { ns, names };
   }
 
-  const cascadeDone = (ns: string) => () => clustersSeen.get(`${ns}/c`) === undefined && !appsSeen.informer.store.byIndex("namespace", ns).length;
+  /** The owner is gone and so are its dependents; each observer is its own watch, so wait on both. */
+  async function cascadeDone(ns: string, what: string, timeoutMs?: number): Promise<void> {
+    await clustersSeen.until(() => clustersSeen.get(`${ns}/c`) === undefined, `${what}: owner removed`, timeoutMs);
+    await appsSeen.until(() => !appsSeen.informer.store.byIndex("namespace", ns).length, `${what}: dependents removed`, timeoutMs);
+  }
 
   it("exits with status 2 and says why on a configuration error", async () => {
     const cases: [string[], RegExp][] = [
@@ -120,7 +124,7 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
     await p.waitForLog(acquired);
     const { ns } = await ownedApps(3);
     await clusters.delete(ns, "c");
-    await clustersSeen.until(cascadeDone(ns), "cascade done");
+    await cascadeDone(ns, "cascade done");
     const metrics = await (await get("/metrics")).text();
     expect(metrics).to.match(new RegExp(`krake_leader_election_is_leader\\{lease="krake-system/${name}"\\} 1`));
     expect(metrics).to.match(/krake_workqueue_depth\{controller="garbage-collector"\} 0/);
@@ -148,7 +152,7 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
     expect(left, "killed in the middle").to.be.greaterThan(0);
     expect(clustersSeen.get(`${ns}/c`), "the owner waits for the rest").to.not.equal(undefined);
     const second = gc(gcArgs(api.address, leaseArgs(name)));
-    await clustersSeen.until(cascadeDone(ns), "cascade finished by the new process", 60_000);
+    await cascadeDone(ns, "cascade finished by the new process", 60_000);
     expect(second.logs.some(acquired)).to.equal(true);
   });
 
@@ -164,7 +168,7 @@ describe("krake-controller-gc as a process (real etcd, krake-api process)", func
       while (!stop) {
         const { ns } = await ownedApps(5);
         await clusters.delete(ns, "c");
-        await clustersSeen.until(cascadeDone(ns), `cascade in ${ns}`, 30_000);
+        await cascadeDone(ns, `cascade in ${ns}`, 30_000);
         cascades++;
       }
     })();

@@ -76,7 +76,8 @@ describe("garbage collector (in-process, real etcd and API)", function () {
     const deleted = await clusters.delete(ns, "c");
     expect(deleted.metadata!.finalizers).to.deep.equal(["cascade_deletion"]);
     await clustersSeen.until(gone(clustersSeen, `${ns}/c`), "cluster removed");
-    for (const name of names) expect(appsSeen.get(`${ns}/${name}`), name).to.equal(undefined);
+    // The two observers are separate watches: the apps' one may still be behind.
+    await appsSeen.until(() => names.every((name) => gone(appsSeen, `${ns}/${name}`)()), "100 apps removed");
     const clusterGone = deletedAt(clustersSeen, `${ns}/c`);
     for (const name of names) expect(deletedAt(appsSeen, `${ns}/${name}`)).to.be.below(clusterGone);
   });
@@ -88,6 +89,7 @@ describe("garbage collector (in-process, real etcd and API)", function () {
     await appsSeen.until(() => !!appsSeen.get(`${ns}/leaf`), "leaf seen");
     await clusters.delete(ns, "top");
     await clustersSeen.until(gone(clustersSeen, `${ns}/top`), "top removed");
+    await appsSeen.until(() => gone(appsSeen, `${ns}/mid`)() && gone(appsSeen, `${ns}/leaf`)(), "mid and leaf removed");
     expect(deletedAt(appsSeen, `${ns}/leaf`)).to.be.below(deletedAt(appsSeen, `${ns}/mid`));
     expect(deletedAt(appsSeen, `${ns}/mid`)).to.be.below(deletedAt(clustersSeen, `${ns}/top`));
   });
@@ -128,7 +130,7 @@ describe("garbage collector (in-process, real etcd and API)", function () {
       await apps.update({ ...app, metadata: { ...app.metadata!, finalizers: app.metadata!.finalizers.filter((f) => f !== "example.com/hold") } });
     }
     await clustersSeen.until(gone(clustersSeen, `${ns}/fg`), "owner removed");
-    expect(held.every((h) => appsSeen.get(`${ns}/${h}`) === undefined)).to.equal(true);
+    await appsSeen.until(() => held.every((h) => gone(appsSeen, `${ns}/${h}`)()), "dependents removed");
     expect(deletedAt(clustersSeen, `${ns}/fg`)).to.be.above(Math.max(...held.map((h) => deletedAt(appsSeen, `${ns}/${h}`))));
   });
 
@@ -140,6 +142,7 @@ describe("garbage collector (in-process, real etcd and API)", function () {
     const deleted = await clusters.delete(ns, "bg", { propagationPolicy: "background" });
     expect(deleted.metadata!.finalizers).to.deep.equal(["background_deletion"]);
     await clustersSeen.until(gone(clustersSeen, `${ns}/bg`), "owner removed");
+    await appsSeen.until(() => !!appsSeen.get(`${ns}/held`)?.metadata?.deleted, "dependent marked for deletion");
     const dependent = appsSeen.get(`${ns}/held`);
     expect(dependent, "the dependent is still there").to.not.equal(undefined);
     expect(dependent!.metadata!.deleted, "and in deletion").to.not.equal(undefined);
@@ -158,6 +161,8 @@ describe("garbage collector (in-process, real etcd and API)", function () {
     const deleted = await clusters.delete(ns, "or", { propagationPolicy: "orphan" });
     expect(deleted.metadata!.finalizers).to.deep.equal(["orphan_deletion"]);
     await clustersSeen.until(gone(clustersSeen, `${ns}/or`), "owner removed");
+    await appsSeen.until(() => appsSeen.get(`${ns}/only`)?.metadata?.owners.length === 0, "owner reference dropped");
+    await appsSeen.until(() => appsSeen.get(`${ns}/shared`)?.metadata?.owners.length === 1, "owner reference dropped");
     expect(appsSeen.get(`${ns}/only`)!.metadata!.owners).to.deep.equal([]);
     expect(appsSeen.get(`${ns}/shared`)!.metadata!.owners.map((o) => o.name)).to.deep.equal(["other"]);
     expect(appsSeen.get(`${ns}/only`)!.metadata!.deleted).to.equal(undefined);
@@ -169,8 +174,11 @@ describe("garbage collector (in-process, real etcd and API)", function () {
     await clusters.create(ns, c);
     await apps.create(ns, application(ns, "a", [{ api: "kubernetes", kind: "Cluster", namespace: ns, name: "stacked" }]));
     await clusters.delete(ns, "stacked");
-    await clustersSeen.until(() => clustersSeen.get(`${ns}/stacked`)?.metadata?.finalizers.join() === "example.com/first", "cascade done, own finalizer left");
-    expect(appsSeen.get(`${ns}/a`)).to.equal(undefined);
+    const cascadeDone = (s: { obj: Cluster }) => !!s.obj.metadata?.deleted && s.obj.metadata.finalizers.join() === "example.com/first";
+    await clustersSeen.until(() => clustersSeen.seen.some((s) => s.key === `${ns}/stacked` && cascadeDone(s)), "cascade done, own finalizer left");
+    await appsSeen.until(gone(appsSeen, `${ns}/a`), "dependent removed");
+    const cascadeDoneAt = clustersSeen.seen.find((s) => s.key === `${ns}/stacked` && cascadeDone(s))!.resourceVersion;
+    expect(deletedAt(appsSeen, `${ns}/a`)).to.be.below(Number(cascadeDoneAt));
     const current = clustersSeen.get(`${ns}/stacked`)!;
     await clusters.update({ ...current, metadata: { ...current.metadata!, finalizers: [] } });
     await clustersSeen.until(gone(clustersSeen, `${ns}/stacked`), "removed");

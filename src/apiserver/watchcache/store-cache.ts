@@ -53,7 +53,7 @@ export class StoreCache {
   /** Why the last start() failed, until one succeeds. */
   private unreachable: ApiError | undefined;
   private readonly ownWrites = new Map<string, CachedObject>();
-  private readonly revisionReads = new NextRun(() => this.store.currentRevision());
+  private readonly revisionReads = new NextRun(() => this.store.currentRevision(), 4);
   private readonly marker: RevisionMarker;
 
   constructor(store: Store, kinds: AnyKind[], opts: Partial<StoreCacheOptions> = {}) {

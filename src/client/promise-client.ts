@@ -56,10 +56,13 @@ export function createClient<S extends Record<string, MethodShape>>(
     } else {
       out[name] = (request: unknown, settings: CallSettings = {}) =>
         new Promise((resolve, reject) => {
-          const call = fn(request, settings.metadata ?? new Metadata(), callOptions(settings), (err: ServiceError | null, res: unknown) =>
-            err ? reject(err) : resolve(res),
-          ) as { cancel(): void };
-          settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+          let unlink = () => {};
+          const call = fn(request, settings.metadata ?? new Metadata(), callOptions(settings), (err: ServiceError | null, res: unknown) => {
+            unlink();
+            if (err) reject(err);
+            else resolve(res);
+          }) as { cancel(): void };
+          unlink = cancelOnAbort(settings.signal, call);
         });
     }
   }
@@ -70,8 +73,27 @@ function callOptions(settings: CallSettings): Partial<CallOptions> {
   return settings.deadline ? { deadline: settings.deadline } : {};
 }
 
+/**
+ * Cancels `call` when `signal` aborts (at once if it already has); returns
+ * the function that drops the listener, so a long-lived signal shared by many
+ * calls does not collect one listener per finished call.
+ */
+function cancelOnAbort(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    call.cancel();
+    return () => {};
+  }
+  const onAbort = () => call.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
+
 function streamOf<T>(stream: ClientReadableStream<T>, settings: CallSettings): ResponseStream<T> {
-  settings.signal?.addEventListener("abort", () => stream.cancel(), { once: true });
+  const unlink = cancelOnAbort(settings.signal, stream);
+  // a stream nobody reads never emits "close"; "status" comes either way
+  stream.once("status", unlink);
+  stream.once("close", unlink);
   return {
     stream,
     cancel: () => stream.cancel(),

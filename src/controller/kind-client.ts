@@ -94,19 +94,10 @@ export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, chan
   const updateM = method(`update${k}`);
   const statusM = find(`update${k}Status`);
   const deleteM = method(`delete${k}`);
-  /** Runs one call under its own signal linked to the caller's, unlinked afterwards (long-lived signals gather no listeners). */
+  /** A caller's signal that has already aborted fails the call before it is sent. */
   const unary = async <R>(settings: CallSettings | undefined, call: (s: CallSettings | undefined) => unknown): Promise<R> => {
-    const parent = settings?.signal;
-    if (!parent) return (await call(settings)) as R;
-    parent.throwIfAborted();
-    const own = new AbortController();
-    const onAbort = () => own.abort(parent.reason);
-    parent.addEventListener("abort", onAbort, { once: true });
-    try {
-      return (await call({ ...settings, signal: own.signal })) as R;
-    } finally {
-      parent.removeEventListener("abort", onAbort);
-    }
+    settings?.signal?.throwIfAborted();
+    return (await call(settings)) as R;
   };
   const nameOf = (obj: T) => ({ namespace: obj.metadata?.namespace ?? "", name: obj.metadata?.name ?? "" });
 
@@ -132,9 +123,8 @@ export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, chan
       };
     },
     watch(opts = {}, settings) {
-      const parent = settings?.signal;
-      parent?.throwIfAborted();
-      const stream = watchM(
+      settings?.signal?.throwIfAborted();
+      return watchM(
         {
           namespace: opts.namespace ?? "",
           labelSelector: opts.labelSelector ?? "",
@@ -142,15 +132,8 @@ export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, chan
           allowBookmarks: opts.allowBookmarks ?? false,
           sendInitialEvents: opts.sendInitialEvents ?? false,
         },
-        { ...settings, signal: undefined },
+        settings,
       ) as ResponseStream<WatchEvent<T>>;
-      if (parent) {
-        const onAbort = () => stream.cancel();
-        parent.addEventListener("abort", onAbort, { once: true });
-        const unlink = () => parent.removeEventListener("abort", onAbort);
-        for (const ev of ["close", "end", "error"]) stream.stream.once(ev, unlink);
-      }
-      return stream;
     },
     get: (namespace, name, settings) => unary<T>(settings, (s) => getM({ namespace, name }, s)),
     create: (namespace, obj, settings) => unary<T>(settings, (s) => createM({ namespace, [body]: obj, blocking: "" }, s)),

@@ -20,7 +20,7 @@ import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { startApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
-import { EventReader, expectApiError, krakeDocument, meta, requests, rv, uniqueId } from "./conformance.js";
+import { EventReader, expectApiError, krakeDocument, meta, requests, rv, uniqueId } from "./conformance/index.js";
 
 /** Long enough for a second client to act on a loaded machine, short enough to test the timeout. */
 const BLOCKING_TIMEOUT_MS = 1_500;

@@ -12,8 +12,8 @@ import { Cluster, ClusterStatus, clusterStatus_StateFromJSON, clusterStatus_Stat
 import type { KrakeObject } from "../../../src/apiserver/registry/kind.js";
 import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { anyFixture, krakeDocument, registryConformance, requests } from "./conformance.js";
-import type { KindFixture } from "./conformance.js";
+import { anyFixture, krakeDocument, registryConformance, requests } from "./conformance/index.js";
+import type { KindFixture } from "./conformance/index.js";
 
 /** A fixture document with its name and namespace replaced. */
 function named<T extends KrakeObject>(parse: (json: unknown) => T, file: string, name: string, namespace: string, kind?: string): T {

@@ -10,7 +10,7 @@ import { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
-import { expectApiError, krakeDocument, meta, requests, uniqueId } from "./conformance.js";
+import { expectApiError, krakeDocument, meta, requests, uniqueId } from "./conformance/index.js";
 
 describe("list pagination over gRPC", () => {
   let etcd: EtcdProcess;

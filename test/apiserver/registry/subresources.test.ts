@@ -15,7 +15,7 @@ import { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
-import { expectApiError, krakeDocument, meta, rv, tickPast, uniqueId } from "./conformance.js";
+import { expectApiError, krakeDocument, meta, rv, tickPast, uniqueId } from "./conformance/index.js";
 
 describe("subresources over gRPC", () => {
   let etcd: EtcdProcess;

@@ -17,7 +17,7 @@ import type { KrakeClients } from "../../../src/client/clients.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { expectCode, useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
-import { krakeDocument, uniqueId } from "./conformance.js";
+import { krakeDocument, uniqueId } from "./conformance/index.js";
 
 type Json = Record<string, unknown>;
 

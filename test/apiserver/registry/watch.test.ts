@@ -16,7 +16,7 @@ import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { startApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
-import { EventReader, eventually, krakeDocument, meta, requests, rv, uniqueId } from "./conformance.js";
+import { EventReader, eventually, krakeDocument, meta, requests, rv, uniqueId } from "./conformance/index.js";
 
 const WINDOW_SIZE = 5;
 const BOOKMARK_INTERVAL_MS = 100;

@@ -266,6 +266,11 @@ describe("krakectl kube app", function () {
     try {
       // Nothing runs the garbage collector here: play it, by emptying the finalizers.
       await waitUntil("wait", "doomed", (a) => a.metadata!.deleted !== undefined);
+      // and only once krakectl waits on its watch: before that it would find the object gone at once
+      for (let i = 0; api.server.streams.size === 0; i++) {
+        if (i > 300) throw new Error("krakectl never watched");
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const app = await get("wait", "doomed");
       app.metadata!.finalizers = [];
       await api.clients.applications.updateApplication({ namespace: "wait", name: "doomed", application: app });

@@ -1,5 +1,5 @@
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Metadata } from "../../../gen/krake/core/v1/types.js";
+import { encodeMessage, encodeWith } from "./encode.js";
 import type { KrakeObject, MessageCodec } from "./kind.js";
 
 /** Fields of an object that are neither envelope, metadata nor status: its spec (or Role's rules). */
@@ -21,19 +21,20 @@ export function specBytes<T extends KrakeObject>(obj: T, codec: MessageCodec<T>)
   for (const key of Object.keys(src)) if (!nonSpecFields.has(key)) copy[key] = src[key];
   copy.api = "";
   copy.kind = "";
-  return codec.encode(copy as unknown as T).finish();
+  return encodeMessage(codec, copy as unknown as T);
 }
 
 /** The encoding of the metadata fields a client may change (labels, finalizers, owners). */
 export function userMetadataBytes(meta: Metadata | undefined): Uint8Array {
-  return Metadata.encode(
+  return encodeMessage(
+    Metadata,
     Metadata.fromPartial({
       labels: meta?.labels ?? {},
       inheritLabels: meta?.inheritLabels ?? false,
       finalizers: meta?.finalizers ?? [],
       owners: meta?.owners ?? [],
     }),
-  ).finish();
+  );
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -44,7 +45,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A deep copy, made through the codec (the only copy that is surely complete). */
 export function cloneObject<T extends KrakeObject>(obj: T, codec: MessageCodec<T>): T {
-  return codec.decode(codec.encode(obj).finish());
+  return codec.decode(encodeMessage(codec, obj));
 }
 
 /** Reads the status field, present on kinds with a status subresource. */
@@ -69,9 +70,12 @@ export function encodeStoredAndStamped<T extends KrakeObject>(
 ): { stored: Uint8Array; stamped: () => Uint8Array } {
   const meta = obj.metadata!;
   obj.metadata = undefined;
-  const rest = codec.encode(obj).finish();
+  const rest = encodeMessage(codec, obj);
   obj.metadata = meta;
-  const withMetadata = () => new BinaryWriter().raw(rest).uint32(26).bytes(Metadata.encode(meta).finish()).finish();
+  const withMetadata = () => {
+    const metadata = encodeMessage(Metadata, meta);
+    return encodeWith((w) => w.raw(rest).uint32(26).bytes(metadata));
+  };
   meta.resourceVersion = "";
   const stored = withMetadata();
   return {

@@ -12,6 +12,7 @@ import { decodeContinue, encodeContinue } from "./continue-token.js";
 import type { KindDescription, KrakeObject, Subresource } from "./kind.js";
 import { parseLabelSelector } from "./label-selector.js";
 import { bytesEqual, cloneObject, copySpec, encodeStoredAndStamped, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
+import { encodeMessage } from "./encode.js";
 import type { RequestContext } from "./request-context.js";
 
 export interface RegistryOptions {
@@ -346,7 +347,7 @@ export class Registry<T extends KrakeObject> {
       meta.resourceVersion = String(revision);
       return new CachedObject(key, next, revision, this.kind.codec);
     }
-    const revision = await this.store.update(key, this.kind.codec.encode(next).finish(), expected);
+    const revision = await this.store.update(key, encodeMessage(this.kind.codec, next), expected);
     meta.resourceVersion = String(revision);
     const written = new CachedObject(key, next, revision, this.kind.codec);
     this.storeCache.rememberWrite(written as unknown as CachedObject);

@@ -1,5 +1,5 @@
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
+import { encodeMessage, encodeWith } from "../registry/encode.js";
 import type { KrakeObject, MessageCodec } from "../registry/kind.js";
 
 /**
@@ -30,7 +30,7 @@ export class CachedObject<T extends KrakeObject = KrakeObject> {
     this.namespace = meta?.namespace ?? "";
     this.name = meta?.name ?? "";
     this.labels = meta?.labels ?? {};
-    this.bytes = bytes ?? codec.encode(object).finish();
+    this.bytes = bytes ?? encodeMessage(codec, object);
   }
 
   /** Decodes a stored value and stamps it with the revision it was read at. */
@@ -59,7 +59,8 @@ export class CachedObject<T extends KrakeObject = KrakeObject> {
   frame(type: EventType): Uint8Array {
     let f = this.frames[type];
     if (!f) {
-      f = new BinaryWriter().uint32(8).int32(type).uint32(18).bytes(this.bytes).finish();
+      const bytes = this.bytes;
+      f = encodeWith((w) => w.uint32(8).int32(type).uint32(18).bytes(bytes));
       this.frames[type] = f;
     }
     return f;

@@ -14,8 +14,11 @@ import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import type { WatchApplicationsResponse } from "../../gen/krake/kubernetes/v1/application.js";
 import type { KrakeClients } from "../../src/client/clients.js";
 import { uniquePrefix } from "../fixtures/api.js";
-import { HealthProbe, startApiProcess, storeHistory, StreamRecorder, untilRevision } from "../fixtures/api-process.js";
+import { startApiProcess } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
+import { HealthProbe } from "../fixtures/health-probe.js";
+import { storeHistory } from "../fixtures/store-history.js";
+import { StreamRecorder, untilRevision } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 

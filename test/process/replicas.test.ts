@@ -13,8 +13,10 @@ import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import type { WatchApplicationsResponse } from "../../gen/krake/kubernetes/v1/application.js";
 import type { KrakeClients } from "../../src/client/clients.js";
 import { collect, expectCode, uniquePrefix } from "../fixtures/api.js";
-import { startApiProcess, storeHistory, StreamRecorder, untilRevision } from "../fixtures/api-process.js";
+import { startApiProcess } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
+import { storeHistory } from "../fixtures/store-history.js";
+import { StreamRecorder, untilRevision } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 

@@ -9,8 +9,10 @@ import { readFileSync } from "node:fs";
 import { Status } from "../../src/errors/api-error.js";
 import { Application, ApplicationStatus, ApplicationStatus_State } from "../../gen/krake/kubernetes/v1/application.js";
 import { expectCode, uniquePrefix } from "../fixtures/api.js";
-import { HealthProbe, startApiProcess, StreamRecorder } from "../fixtures/api-process.js";
+import { startApiProcess } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
+import { HealthProbe } from "../fixtures/health-probe.js";
+import { StreamRecorder } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 

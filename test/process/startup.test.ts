@@ -10,8 +10,11 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { Status } from "../../src/errors/api-error.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { allKinds } from "../../src/apiserver/kinds/index.js";
-import { HealthProbe, listServices, startApiProcess, StreamRecorder } from "../fixtures/api-process.js";
+import { startApiProcess } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
+import { listServices } from "../fixtures/grpc-reflection.js";
+import { HealthProbe } from "../fixtures/health-probe.js";
+import { StreamRecorder } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 

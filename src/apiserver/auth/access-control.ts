@@ -11,7 +11,7 @@ import type { UserInfo } from "./user.js";
 export interface WhoAmI {
   user: string;
   groups: string[];
-  /** Names of the Roles bound to the user. */
+  /** Names of the Roles bound to the user directly or through its groups. */
   roles: string[];
 }
 
@@ -96,7 +96,7 @@ export class AccessControl {
   }
 
   whoami(user: UserInfo): WhoAmI {
-    return { user: user.name, groups: user.groups, roles: this.index.rolesOf(user.name) };
+    return { user: user.name, groups: user.groups, roles: this.index.rolesOf(user.name, user.groups) };
   }
 }
 

@@ -12,17 +12,21 @@ export interface ObjectSource {
 
 /**
  * Who is bound to which rules, derived from the watch cache's current Roles
- * and RoleBindings. Nothing is read from the store: the index is rebuilt,
- * lazily and at most once per change, when either cache moves. Roles and
- * bindings in deletion no longer count.
+ * and RoleBindings. A binding grants its roles to each of its `users` (by
+ * name) and to every member of each of its `groups` (as the authentication
+ * chain reported them). Nothing is read from the store: the index is
+ * rebuilt, lazily and at most once per change, when either cache moves.
+ * Roles and bindings in deletion no longer count.
  */
 export class RbacIndex {
   private readonly roles: ObjectSource;
   private readonly bindings: ObjectSource;
   private builtAt = -1;
   private roleRules = new Map<string, readonly RoleRule[]>();
-  private userRoles = new Map<string, string[]>();
-  private userRules = new Map<string, readonly RoleRule[]>();
+  private userRoles = new Map<string, readonly string[]>();
+  private groupRoles = new Map<string, readonly string[]>();
+  /** Rules per subject (see subjectKey), until the next change. */
+  private subjectRules = new Map<string, readonly RoleRule[]>();
 
   constructor(roles: ObjectSource, bindings: ObjectSource) {
     this.roles = roles;
@@ -34,21 +38,39 @@ export class RbacIndex {
     return this.roles.changes + this.bindings.changes;
   }
 
-  /** The names of the Roles bound to `user`, sorted (a bound Role may not exist). */
-  rolesOf(user: string): string[] {
+  /**
+   * The names of the Roles bound to `user` directly or through any of
+   * `groups`, sorted and unique (a bound Role may not exist).
+   */
+  rolesOf(user: string, groups: readonly string[] = []): string[] {
     this.refresh();
-    return this.userRoles.get(user) ?? [];
+    const direct = this.userRoles.get(user) ?? [];
+    const viaGroups = groups.flatMap((group) => this.groupRoles.get(group) ?? []);
+    if (viaGroups.length === 0) return [...direct];
+    return [...new Set([...direct, ...viaGroups])].sort();
   }
 
-  /** Every rule of every existing Role bound to `user`. */
-  rulesOf(user: string): readonly RoleRule[] {
+  /** Every rule of every existing Role bound to `user` directly or through `groups`. */
+  rulesOf(user: string, groups: readonly string[] = []): readonly RoleRule[] {
     this.refresh();
-    let rules = this.userRules.get(user);
+    const key = this.subjectKey(user, groups);
+    let rules = this.subjectRules.get(key);
     if (!rules) {
-      rules = (this.userRoles.get(user) ?? []).flatMap((role) => this.roleRules.get(role) ?? []);
-      this.userRules.set(user, rules);
+      rules = this.rolesOf(user, groups).flatMap((role) => this.roleRules.get(role) ?? []);
+      this.subjectRules.set(key, rules);
     }
     return rules;
+  }
+
+  /**
+   * A string that identifies what `user` with `groups` is granted: the name
+   * plus only those groups some binding names, so that users who differ in
+   * unbound groups share cached rules and decisions.
+   */
+  subjectKey(user: string, groups: readonly string[] = []): string {
+    this.refresh();
+    const bound = groups.filter((group) => this.groupRoles.has(group));
+    return bound.length === 0 ? JSON.stringify(user) : JSON.stringify([user, ...bound]);
   }
 
   private refresh(): void {
@@ -62,18 +84,29 @@ export class RbacIndex {
       roleRules.set(cached.name, role.rules ?? []);
     }
     const userRoles = new Map<string, Set<string>>();
+    const groupRoles = new Map<string, Set<string>>();
     for (const cached of this.bindings.list("")) {
       const binding = cached.object as unknown as RoleBinding;
       if (binding.metadata?.deleted) continue;
-      for (const user of binding.users ?? []) {
-        let set = userRoles.get(user);
-        if (!set) userRoles.set(user, (set = new Set()));
-        for (const role of binding.roles ?? []) set.add(role);
-      }
+      addAll(userRoles, binding.users ?? [], binding.roles ?? []);
+      addAll(groupRoles, binding.groups ?? [], binding.roles ?? []);
     }
     this.roleRules = roleRules;
-    this.userRoles = new Map([...userRoles].map(([user, set]) => [user, [...set].sort()]));
-    this.userRules = new Map();
+    this.userRoles = sortedLists(userRoles);
+    this.groupRoles = sortedLists(groupRoles);
+    this.subjectRules = new Map();
     this.builtAt = version;
   }
+}
+
+function addAll(into: Map<string, Set<string>>, subjects: readonly string[], roles: readonly string[]): void {
+  for (const subject of subjects) {
+    let set = into.get(subject);
+    if (!set) into.set(subject, (set = new Set()));
+    for (const role of roles) set.add(role);
+  }
+}
+
+function sortedLists(sets: Map<string, Set<string>>): Map<string, readonly string[]> {
+  return new Map([...sets].map(([subject, set]) => [subject, [...set].sort()]));
 }

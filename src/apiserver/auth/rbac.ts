@@ -14,7 +14,8 @@ export interface RbacOptions {
 
 /**
  * Krake's RBAC: a request is allowed iff a rule of a Role bound to the user
- * (RoleBinding.users) allows it; rules only grant. A rule matches when
+ * (RoleBinding.users) or to one of the user's groups (RoleBinding.groups, as
+ * in Kubernetes) allows it; rules only grant. A rule matches when
  *  - `api` is the request's API, "" or "*";
  *  - `verbs` holds the verb or "*" (a watch is also allowed by `list`; a list
  *    or watch across all namespaces also by Krake's `list_all`);
@@ -24,8 +25,9 @@ export interface RbacOptions {
  *    request across all namespaces needs "" or "*" (unlike Krake, where `list`
  *    in any namespace let a user list every namespace). Global kinds ignore
  *    `namespaces`.
- * Anonymous users are UNAUTHENTICATED, as in Krake. Decisions are cached until
- * the next Role/RoleBinding change, so a check is a map lookup.
+ * Anonymous users are UNAUTHENTICATED, as in Krake (and have no groups).
+ * Decisions are cached per user and bound groups until the next
+ * Role/RoleBinding change, so a check is a map lookup.
  */
 export class RbacAuthorizer implements Authorizer {
   readonly mode = "rbac";
@@ -50,10 +52,11 @@ export class RbacAuthorizer implements Authorizer {
       this.decisions = new Map();
       this.decisionsVersion = version;
     }
-    const key = `${user.name}\n${attrs.verb}\n${attrs.api}\n${attrs.resource}\n${attrs.namespaced ? `ns:${attrs.namespace}` : "-"}`;
+    const subject = this.index.subjectKey(user.name, user.groups);
+    const key = `${subject}\n${attrs.verb}\n${attrs.api}\n${attrs.resource}\n${attrs.namespaced ? `ns:${attrs.namespace}` : "-"}`;
     let allowed = this.decisions.get(key);
     if (allowed === undefined) {
-      allowed = this.index.rulesOf(user.name).some((rule) => ruleAllows(rule, attrs));
+      allowed = this.index.rulesOf(user.name, user.groups).some((rule) => ruleAllows(rule, attrs));
       this.decisions.set(key, allowed);
     }
     if (!allowed) throw forbidden(user, attrs, "no role bound to the user allows it");

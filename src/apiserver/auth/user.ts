@@ -2,7 +2,7 @@
 export interface UserInfo {
   /** The user name RoleBindings refer to: a certificate's CN, a token's claim, the static name. */
   name: string;
-  /** Group names (a certificate's O entries, a token's groups claim); informational. */
+  /** Group names (a certificate's O entries, a token's groups claim); RoleBindings may bind them. */
   groups: string[];
   /** The provider that established the identity: "static", "tls", "oidc", "keystone", "anonymous". */
   provider: string;

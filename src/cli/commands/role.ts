@@ -20,6 +20,7 @@ interface RoleOptions extends OutputOptions {
 
 interface BindingOptions extends OutputOptions {
   users?: string[];
+  groups?: string[];
   roles?: string[];
 }
 
@@ -53,19 +54,23 @@ export function roleCommand(): Command {
 
 export function roleBindingCommand(): Command {
   const create = new Command("create")
-    .description("bind users to roles")
+    .description("bind users and/or groups to roles")
     .argument("<name>", "role binding name")
     // Not --user: that is krakectl's own user (the default namespace).
     .option("--users <users>", "user names (repeatable or comma-separated)", collectWords)
+    .option("--groups <groups>", "group names: a certificate's O, a token's groups claim (repeatable or comma-separated)", collectWords)
     .option("--roles <roles>", "role names (repeatable or comma-separated)", collectWords);
   addOutput(create).action(
     action<BindingOptions>(async (ctx, opts, [name]) => {
-      if (!opts.users?.length || !opts.roles?.length) throw CliError.usage("a role binding needs --users and --roles");
+      if ((!opts.users?.length && !opts.groups?.length) || !opts.roles?.length) {
+        throw CliError.usage("a role binding needs --users and/or --groups, and --roles");
+      }
       const binding = RoleBinding.fromPartial({
         api: roleBindingKind.api,
         kind: roleBindingKind.kind,
         metadata: { name },
-        users: opts.users,
+        users: opts.users ?? [],
+        groups: opts.groups ?? [],
         roles: opts.roles,
       });
       ctx.printer(opts.output).object(roleBindingKind, await ctx.transport.resource(roleBindingKind).create("", binding));

@@ -30,8 +30,8 @@ export const protobufPackage = "krake.core.v1";
 export const protobufFileName = "krake/core/v1/role_binding.proto";
 
 /**
- * RoleBinding binds users to roles (global). As in Krake, users and roles sit
- * at the top level.
+ * RoleBinding binds users and groups to roles (global). As in Krake, users and
+ * roles sit at the top level.
  */
 export interface RoleBinding {
   api: string;
@@ -39,6 +39,13 @@ export interface RoleBinding {
   metadata: Metadata4 | undefined;
   users: string[];
   roles: string[];
+  /**
+   * Groups whose members get the roles (a client certificate's O entries, a
+   * token's groups claim), as Kubernetes' Group subjects. Not in Krake, but
+   * Krake-compatible: Krake's clients ignore the field, and a binding they
+   * write without it binds users only.
+   */
+  groups: string[];
 }
 
 export interface CreateRoleBindingRequest {
@@ -96,7 +103,7 @@ export interface WatchRoleBindingsResponse {
 }
 
 function createBaseRoleBinding(): RoleBinding {
-  return { api: "", kind: "", metadata: undefined, users: [], roles: [] };
+  return { api: "", kind: "", metadata: undefined, users: [], roles: [], groups: [] };
 }
 
 export const RoleBinding: MessageFns<RoleBinding> = {
@@ -115,6 +122,9 @@ export const RoleBinding: MessageFns<RoleBinding> = {
     }
     for (const v of message.roles) {
       writer.uint32(42).string(v!);
+    }
+    for (const v of message.groups) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -172,6 +182,14 @@ export const RoleBinding: MessageFns<RoleBinding> = {
             message.roles.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.groups.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -191,6 +209,7 @@ export const RoleBinding: MessageFns<RoleBinding> = {
       metadata: isSet(object.metadata) ? Metadata4.fromJSON(object.metadata) : undefined,
       users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => globalThis.String(e)) : [],
       roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
+      groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -211,6 +230,9 @@ export const RoleBinding: MessageFns<RoleBinding> = {
     if (message.roles?.length) {
       obj.roles = message.roles;
     }
+    if (message.groups?.length) {
+      obj.groups = message.groups;
+    }
     return obj;
   },
 
@@ -226,6 +248,7 @@ export const RoleBinding: MessageFns<RoleBinding> = {
       : undefined;
     message.users = object.users?.map((e) => e) || [];
     message.roles = object.roles?.map((e) => e) || [];
+    message.groups = object.groups?.map((e) => e) || [];
     return message;
   },
 };

@@ -62,19 +62,31 @@ function isWildcard(value: string): boolean {
 }
 
 /**
- * A RoleBinding's `users` and `roles` (top level): both non-empty lists;
- * users are non-empty strings (user names come from certificates, tokens or
- * static config and are not restricted further); roles are valid names.
+ * A RoleBinding's `users`, `groups` and `roles` (top level): at least one user
+ * or group, and a non-empty list of roles; user and group names are non-empty
+ * strings (they come from certificates, tokens or static config and are not
+ * restricted further); roles are valid names. Without groups, the rules are
+ * Krake's: `users` must not be empty.
  */
 export function validateRoleBinding(binding: RoleBinding): FieldError[] {
   const errors: FieldError[] = [];
   const users = binding.users ?? [];
+  const groups = binding.groups ?? [];
   const roles = binding.roles ?? [];
-  if (users.length === 0) errors.push({ field: "users", message: "must not be empty" });
-  users.forEach((user, i) => {
-    if (!isNonEmptyString(user) || user.trim() === "") errors.push({ field: item("users", i), message: "must not be empty" });
-  });
+  if (users.length === 0 && groups.length === 0) {
+    errors.push({ field: "users", message: 'must not be empty unless "groups" is set (a binding needs users or groups)' });
+  }
+  errors.push(...subjectNames(users, "users"), ...subjectNames(groups, "groups"));
   if (roles.length === 0) errors.push({ field: "roles", message: "must not be empty" });
   roles.forEach((role, i) => errors.push(...validateName(role, item("roles", i))));
+  return errors;
+}
+
+/** User and group names: any string that is not empty or blank. */
+function subjectNames(names: readonly string[], field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  names.forEach((name, i) => {
+    if (!isNonEmptyString(name) || name.trim() === "") errors.push({ field: item(field, i), message: "must not be empty" });
+  });
   return errors;
 }

@@ -8,8 +8,8 @@ import type { CallOptions, RestRequest, RestTransportOptions, Route, WatchParame
 import { RestTransport } from "../../../runtime.js";
 
 /**
- * RoleBinding binds users to roles (global). As in Krake, users and roles sit
- * at the top level.
+ * RoleBinding binds users and groups to roles (global). As in Krake, users and
+ * roles sit at the top level.
  *
  * @generated from message krake.core.v1.RoleBinding
  */
@@ -34,6 +34,15 @@ export interface RoleBinding {
    * @generated from field: repeated string roles = 5;
    */
   roles: string[];
+  /**
+   * Groups whose members get the roles (a client certificate's O entries, a
+   * token's groups claim), as Kubernetes' Group subjects. Not in Krake, but
+   * Krake-compatible: Krake's clients ignore the field, and a binding they
+   * write without it binds users only.
+   *
+   * @generated from field: repeated string groups = 6;
+   */
+  groups: string[];
 }
 
 /**

@@ -81,7 +81,10 @@ describe("codegen: generated REST client against the real gateway", function () 
   it("creates, gets, lists and watches Applications; every answer matches the document's schemas", async () => {
     const watched: WatchApplicationsResponse[] = [];
     const controller = new AbortController();
-    const events = apps.watchApplications({ namespace, heartbeat: 1 }, { signal: controller.signal })[Symbol.asyncIterator]();
+    // from the version of a list, as informers do: a watch "from now" may start after the create below
+    const before = await apps.listApplications({ namespace });
+    const from = before.metadata?.resource_version ?? "";
+    const events = apps.watchApplications({ namespace, heartbeat: 1, resource_version: from }, { signal: controller.signal })[Symbol.asyncIterator]();
     const first = events.next();
 
     const created = await apps.createApplication({ namespace, application: krakeApplication("echo") });

@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { Status } from "../../src/errors/api-error.js";
+import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application, ApplicationStatus, ApplicationStatus_State } from "../../gen/krake/kubernetes/v1/application.js";
 import { expectCode, uniquePrefix } from "../fixtures/api.js";
 import { startApiProcess } from "../fixtures/api-process.js";
@@ -67,9 +68,12 @@ describe("krake-api on SIGTERM", function () {
     await watches.health.until((ms) => ms.length > 0, "the first health status");
 
     // a call that stays in flight: Create that waits for the Application to run
-    const seenOnB = new StreamRecorder(b.clients.applications.watchApplications({ ...watchAll, namespace: ns }));
+    // established (its initial events end with a bookmark) before the write it is to see
+    const seenOnB = new StreamRecorder(b.clients.applications.watchApplications({ ...watchAll, namespace: ns, sendInitialEvents: true }));
+    await seenOnB.until((ms) => ms.some((m) => m.type === EventType.BOOKMARK), "the watch on B established");
     const inFlight = a.clients.applications.createApplication({ namespace: ns, application: app(ns, "slow"), blocking: "RUNNING" });
-    const [created] = await seenOnB.until((ms) => ms.length > 0, "the blocking create's write");
+    const isWrite = (m: { type: EventType }) => m.type !== EventType.BOOKMARK;
+    const created = (await seenOnB.until((ms) => ms.some(isWrite), "the blocking create's write")).find(isWrite)!;
     seenOnB.cancel();
 
     const started = Date.now();

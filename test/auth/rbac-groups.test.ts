@@ -339,6 +339,10 @@ describe("krakectl core rolebinding create --groups", function () {
     const both = await cli(["both", "--users", "alice", "--groups", "team-a", "--roles", "viewer", "-o", "json"]);
     expect(both.code, show(both)).to.equal(0);
     expect(JSON.parse(both.stdout)).to.deep.include({ users: ["alice"], groups: ["team-a"] });
+    const table = await runCli(work, ["core", "rb", "list"], { env: { KRAKECTL_API_URL: api.address } });
+    expect(table.stdout, show(table)).to.match(/^NAME\s+USERS\s+GROUPS\s+ROLES\s+AGE$/m);
+    expect(table.stdout).to.match(/^ops\s+<none>\s+team-a,team-b,team-c\s+viewer\s+\d+s$/m);
+    expect(table.stdout).to.match(/^both\s+alice\s+team-a\s+viewer\s+\d+s$/m);
   });
 
   it("refuses a binding with neither users nor groups (usage error); blank group words are dropped", async () => {

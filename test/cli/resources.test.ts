@@ -198,7 +198,7 @@ describe("krakectl kube cluster, core and apply", function () {
       expect(rb).to.include.keys("users", "roles");
       expect(rb.users).to.deep.equal(["alice", "bob"]);
       expect((await ok(["core", "role", "list"])).stdout).to.match(/^viewer\s+1\s+\d+s$/m);
-      expect((await ok(["core", "rb", "list"])).stdout).to.match(/^viewers\s+alice,bob\s+viewer\s+\d+s$/m);
+      expect((await ok(["core", "rb", "list"])).stdout).to.match(/^viewers\s+alice,bob\s+<none>\s+viewer\s+\d+s$/m);
       expect((await ok(["core", "role", "get", "viewer"])).stdout).to.match(
         /^rules:\s+api=kubernetes resources=applications,clusters namespaces=team-a verbs=get,list$/m,
       );

@@ -164,8 +164,12 @@ const roleView: KindView<Role> = {
 };
 
 const roleBindingView: KindView<RoleBinding> = {
-  list: [col("USERS", (b) => formatList(b.users, ",")), col("ROLES", (b) => formatList(b.roles, ","))],
-  detail: [col("users", (b) => formatList(b.users, "\n")), col("roles", (b) => formatList(b.roles, "\n"))],
+  list: [col("USERS", (b) => formatList(b.users, ",")), col("GROUPS", (b) => formatList(b.groups, ",")), col("ROLES", (b) => formatList(b.roles, ","))],
+  detail: [
+    col("users", (b) => formatList(b.users, "\n")),
+    col("groups", (b) => formatList(b.groups, "\n")),
+    col("roles", (b) => formatList(b.roles, "\n")),
+  ],
 };
 
 const views: Record<string, KindView<never>> = {

@@ -23,6 +23,7 @@ import { ApiError, Status } from "../../src/errors/api-error.js";
 import type { KrakeClients } from "../../src/client/clients.js";
 import { expectCode, startApi, uniquePrefix } from "../fixtures/api.js";
 import type { ApiHarness } from "../fixtures/api.js";
+import { StreamRecorder } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { runCli, show, Workdir } from "../cli/harness.js";
@@ -173,26 +174,19 @@ describe("auth: RBAC group bindings", function () {
     const binding = await adminClients.roleBindings.createRoleBinding({
       roleBinding: RoleBinding.fromPartial({ api: "core", kind: "RoleBinding", metadata: { name: "g-team-w" }, groups: ["team-w"], roles: ["g-cluster-reader"] }),
     });
-    const stream = clientsOf(jack).clusters.watchClusters(clusterGen.WatchClustersRequest.fromPartial({ namespace: "ns-a", sendInitialEvents: true }));
-    const seen: string[] = [];
-    let bookmark!: () => void;
-    const ready = new Promise<void>((r) => (bookmark = r));
-    const ended = new Promise<ServiceError>((resolve) => {
-      stream.stream.on("data", (ev: { type: EventType; object?: { metadata?: { name: string } } }) => {
-        if (ev.type === EventType.BOOKMARK) bookmark();
-        else seen.push(ev.object!.metadata!.name);
-      });
-      stream.stream.on("error", resolve);
-    });
-    await ready;
-    expect(seen).to.include("fx");
+    const watch = new StreamRecorder(
+      clientsOf(jack).clusters.watchClusters(clusterGen.WatchClustersRequest.fromPartial({ namespace: "ns-a", sendInitialEvents: true })),
+    );
+    const names = () => watch.messages.filter((ev) => ev.type !== EventType.BOOKMARK).map((ev) => ev.object!.metadata!.name);
+    await watch.until((ms) => ms.some((ev) => ev.type === EventType.BOOKMARK), "the end of the initial events");
+    expect(names()).to.include("fx");
     await adminClients.roleBindings.updateRoleBinding({ name: "g-team-w", roleBinding: { ...binding, groups: ["team-v"] } });
     const after = clusterGen.Cluster.fromJSON(objectJson(clusterKind, "after-revoke", "ns-a"));
     await adminClients.clusters.createCluster({ namespace: "ns-a", cluster: after, blocking: "" });
-    const err = await ended;
-    expect(err.code).to.equal(GrpcStatus.PERMISSION_DENIED);
-    expect(err.details).to.match(/User "jack" may not watch kubernetes\/clusters in namespace "ns-a"/);
-    expect(seen).not.to.include("after-revoke");
+    const status = await watch.ended();
+    expect(status.code).to.equal(GrpcStatus.PERMISSION_DENIED);
+    expect(status.details).to.match(/User "jack" may not watch kubernetes\/clusters in namespace "ns-a"/);
+    expect(names()).not.to.include("after-revoke");
   });
 
   describe("validation", () => {

@@ -11,6 +11,7 @@ import { ApiError, Status } from "../../src/errors/api-error.js";
 
 /** A provider that accepts one token (a stand-in for OIDC/Keystone in chain-order tests). */
 class TokenProvider implements Authenticator {
+  readonly reads = "authorization";
   constructor(readonly name: string, private readonly token: string, private readonly user: string) {}
   authenticate(creds: Credentials): AuthResult {
     if (!creds.authorization) return undefined;
@@ -35,6 +36,21 @@ describe("auth: the authentication chain", () => {
     expect(await chain.authenticate({ clientCertificate: cert({}) })).to.deep.equal({ name: "alice", groups: ["ops"], provider: "tls" });
     expect((await chain.authenticate({ authorization: "Bearer t2" })).name).to.equal("from-b");
     expect((await chain.authenticate({ authorization: "Bearer t1", clientCertificate: cert({ commonName: "carol" }) })).name).to.equal("carol");
+  });
+
+  it("answers 401 when a credential next to the one that won is invalid, whichever provider comes first", async () => {
+    const certFirst = new AuthenticationChain([tls, new TokenProvider("a", "t1", "from-a"), new TokenProvider("b", "t2", "from-b")], { allowAnonymous: false });
+    const err = await certFirst.authenticate({ clientCertificate: cert({}), authorization: "Bearer expired" }).catch((e: unknown) => e as ApiError);
+    expect(err).to.be.instanceOf(ApiError).with.property("code", Status.UNAUTHENTICATED);
+    expect((err as ApiError).message).to.equal("Invalid credentials (a: unknown token; b: unknown token)");
+    // a token that one of the providers reading tokens accepts is fine; the first user still wins
+    expect((await certFirst.authenticate({ clientCertificate: cert({}), authorization: "Bearer t2" })).name).to.equal("alice");
+    const tokenFirst = new AuthenticationChain([new TokenProvider("a", "t1", "from-a"), tls], { allowAnonymous: false });
+    expect((await tokenFirst.authenticate({ authorization: "Bearer t1", clientCertificate: cert({}) })).name).to.equal("from-a");
+    const unverified = cert({ verified: false, verifyError: "CERT_HAS_EXPIRED" });
+    expect(await code(tokenFirst.authenticate({ authorization: "Bearer t1", clientCertificate: unverified }))).to.equal(Status.UNAUTHENTICATED);
+    // a credential of a kind no configured provider reads is not judged
+    expect((await new AuthenticationChain([tls], { allowAnonymous: false }).authenticate({ clientCertificate: cert({}), authorization: "Bearer x" })).name).to.equal("alice");
   });
 
   it("answers 401 for a credential no provider accepts, even with anonymous access on", async () => {

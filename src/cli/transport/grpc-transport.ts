@@ -136,7 +136,13 @@ export class GrpcTransport implements Transport {
     const e = err as Partial<ServiceError>;
     if (typeof e.code !== "number") return new ApiError(status.UNKNOWN, "Internal", (err as Error).message ?? String(err));
     if (e.code === status.UNAVAILABLE) {
-      const cause = (e.details ?? "").replace(/^No connection established\. Last error: (Error: )?/, "").replace(/ \(\d{4}-\d\d-\d\dT[^)]*\)$/, "");
+      // grpc-js: "No connection established. Last error: <error> (<time>). Resolution note: <note, often empty>";
+      // OpenSSL's errors end with a newline. One line, without the time or an empty note.
+      const cause = (e.details ?? "")
+        .replace(/^No connection established\. Last error: (Error: )?/, "")
+        .replace(/\. Resolution note: *$/, "")
+        .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)$/, "")
+        .replace(/\s*\n\s*/g, " ");
       return ApiError.unavailable(`cannot reach the Krake API at ${this.target}: ${cause || "unavailable"}`);
     }
     if (e.code === status.DEADLINE_EXCEEDED) {

@@ -11,6 +11,7 @@ import type { Credentials } from "../credentials.js";
  */
 export class ClientCertificateAuthenticator implements Authenticator {
   readonly name = "tls";
+  readonly reads = "certificate";
 
   authenticate(creds: Credentials): AuthResult {
     const cert = creds.clientCertificate;

@@ -32,6 +32,7 @@ interface KeystoneTokenBody {
  */
 export class KeystoneAuthenticator implements Authenticator {
   readonly name = "keystone";
+  readonly reads = "authorization";
   private readonly opts: KeystoneOptions;
   private readonly url: string;
   private readonly cache = new Map<string, { user: UserInfo; expiresAt: number }>();

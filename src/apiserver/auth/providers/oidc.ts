@@ -46,6 +46,7 @@ const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
  */
 export class OidcAuthenticator implements Authenticator {
   readonly name = "oidc";
+  readonly reads = "authorization";
   private readonly opts: OidcOptions;
   private jwks: Promise<RemoteJWKSet> | undefined;
 

@@ -3,7 +3,7 @@ import type { Authenticator, AuthResult } from "../authenticator.js";
 /** Every request is `name` (development; the API refuses it on non-loopback addresses unless forced). */
 export class StaticAuthenticator implements Authenticator {
   readonly name = "static";
-  readonly readsCredentials = false;
+  readonly reads = "nothing";
   private readonly result: AuthResult;
 
   constructor(user: string) {

@@ -286,7 +286,7 @@ describe("krakectl over TLS against krake-api (client certificates, OIDC tokens,
     try {
       const r = await runCli(work, [...tls(api), "--auth-token", aliceToken, "kube", "app", "list", "-n", "team-a"]);
       expect(r.code, show(r)).to.equal(6);
-      expect(r.stderr).to.match(new RegExp(`^error: .*OIDC discovery at ${deadIssuer.replace(/\./g, "\\.")} failed: .+\\n$`));
+      expect(r.stderr).to.match(new RegExp(`^error: the Krake API at localhost:\\d+ is unavailable: OIDC discovery at ${deadIssuer.replace(/\./g, "\\.")} failed: .+\\n$`));
       // The same server still serves a caller that needs no issuer.
       const byCert = await runCli(work, [...tls(api, alice), "kube", "app", "list", "-n", "team-a", "-o", "json"]);
       expect(byCert.code, show(byCert)).to.equal(0);

@@ -135,6 +135,11 @@ export class GrpcTransport implements Transport {
     if (err instanceof ApiError) return err;
     const e = err as Partial<ServiceError>;
     if (typeof e.code !== "number") return new ApiError(status.UNKNOWN, "Internal", (err as Error).message ?? String(err));
+    // the API answered (its errors carry a reason): it is up, but something behind it (etcd, an issuer) is not
+    const answered = (e.metadata?.get("krake-reason").length ?? 0) > 0;
+    if (e.code === status.UNAVAILABLE && answered) {
+      return ApiError.unavailable(`the Krake API at ${this.target} is unavailable: ${e.details ?? ""}`);
+    }
     if (e.code === status.UNAVAILABLE) {
       // grpc-js: "No connection established. Last error: <error> (<time>). Resolution note: <note, often empty>";
       // OpenSSL's errors end with a newline. One line, without the time or an empty note.

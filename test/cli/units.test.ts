@@ -4,7 +4,8 @@ import { mkdir } from "node:fs/promises";
 import { parseDocuments } from "../../src/cli/documents.js";
 import { normalizeArgv } from "../../src/cli/argv.js";
 import { configSearchPath, loadConfig } from "../../src/cli/config.js";
-import { CliError } from "../../src/cli/errors.js";
+import { CliError, ExitCode, exitCodeOf } from "../../src/cli/errors.js";
+import { ApiError, Status } from "../../src/errors/api-error.js";
 import { formatAge } from "../../src/cli/output/format-values.js";
 import { renderDetail, renderTable } from "../../src/cli/output/table.js";
 import { parseApiUrl } from "../../src/cli/transport/endpoint.js";
@@ -21,6 +22,29 @@ function usageError(fn: () => unknown): CliError {
 }
 
 describe("krakectl units", () => {
+  describe("exit codes", () => {
+    it("maps every API status to its class, and anything else to 1", () => {
+      const expected: [Status, number][] = [
+        [Status.NOT_FOUND, ExitCode.notFound],
+        [Status.ALREADY_EXISTS, ExitCode.conflict],
+        [Status.ABORTED, ExitCode.conflict],
+        [Status.FAILED_PRECONDITION, ExitCode.conflict],
+        [Status.PERMISSION_DENIED, ExitCode.denied],
+        [Status.UNAUTHENTICATED, ExitCode.denied],
+        [Status.UNAVAILABLE, ExitCode.unavailable],
+        [Status.DEADLINE_EXCEEDED, ExitCode.unavailable],
+        [Status.INVALID_ARGUMENT, ExitCode.invalid],
+        [Status.RESOURCE_EXHAUSTED, ExitCode.other],
+        [Status.OUT_OF_RANGE, ExitCode.other],
+        [Status.UNIMPLEMENTED, ExitCode.other],
+        [Status.INTERNAL, ExitCode.other],
+      ];
+      for (const [code, exit] of expected) expect(exitCodeOf(new ApiError(code, "Internal", "message")), Status[code]).to.equal(exit);
+      expect(exitCodeOf(new Error("a bug"))).to.equal(ExitCode.other);
+      expect(exitCodeOf(new CliError("bad flag", ExitCode.usage))).to.equal(ExitCode.usage);
+    });
+  });
+
   describe("normalizeArgv", () => {
     const states = new Set(["RUNNING", "DELETED", "ONLINE"]);
     const cases: Array<[string, string[], string[]]> = [

@@ -7,7 +7,7 @@ import { globalMetricKind, metricKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
 import { addNamespace, addOutput, float, numberList } from "./options.js";
 import type { NamespaceOptions, OutputOptions } from "./options.js";
-import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+import { crudGroup } from "./resource-commands.js";
 
 type AnyMetric = Metric | GlobalMetric;
 
@@ -29,12 +29,7 @@ export function globalMetricCommand(): Command {
 }
 
 function metricGroup<T extends AnyMetric>(group: Command, kind: KindInfo<T>): Command {
-  return group
-    .addCommand(listCommand(kind))
-    .addCommand(createCommand(kind))
-    .addCommand(getCommand(kind))
-    .addCommand(updateCommand(kind))
-    .addCommand(deleteCommand(kind, { wait: false }));
+  return crudGroup(group, kind, { create: createCommand(kind), update: updateCommand(kind) });
 }
 
 function addMetricFlags(cmd: Command, kind: KindInfo): Command {

@@ -7,7 +7,7 @@ import { globalMetricsProviderKind, metricsProviderKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
 import { addNamespace, addOutput, collectNamedNumber } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
-import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+import { crudGroup } from "./resource-commands.js";
 
 type AnyProvider = MetricsProvider | GlobalMetricsProvider;
 
@@ -47,12 +47,7 @@ export function globalMetricsProviderCommand(): Command {
 }
 
 function providerGroup<T extends AnyProvider>(group: Command, kind: KindInfo<T>): Command {
-  return group
-    .addCommand(listCommand(kind))
-    .addCommand(createCommand(kind))
-    .addCommand(getCommand(kind))
-    .addCommand(updateCommand(kind))
-    .addCommand(deleteCommand(kind, { wait: false }));
+  return crudGroup(group, kind, { create: createCommand(kind), update: updateCommand(kind) });
 }
 
 function addProviderFlags(cmd: Command, kind: KindInfo): Command {

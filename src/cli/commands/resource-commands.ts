@@ -108,3 +108,13 @@ export function deleteCommand<T extends KrakeObject>(kind: KindInfo<T>, options:
   );
   return cmd;
 }
+
+/** A resource's standard verbs: list, create, get, update and delete, with the kind's own create and update. */
+export function crudGroup<T extends KrakeObject>(group: Command, kind: KindInfo<T>, own: { create: Command; update: Command }): Command {
+  return group
+    .addCommand(listCommand(kind))
+    .addCommand(own.create)
+    .addCommand(getCommand(kind))
+    .addCommand(own.update)
+    .addCommand(deleteCommand(kind, { wait: false }));
+}

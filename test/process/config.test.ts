@@ -9,15 +9,12 @@ import { createServer } from "node:net";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { Etcd3 } from "etcd3";
-import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { krakeClients } from "../../src/client/clients.js";
 import { listening, runApiProcess, spawnApiProcess, synced } from "../fixtures/api-process.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
-
-const template = Application.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/application.json", "utf8")));
+import { app } from "./support/applications.js";
 
 /** A port that is taken for as long as the returned server listens. */
 function occupiedPort(): Promise<{ port: number; server: Server }> {
@@ -105,7 +102,7 @@ describe("krake-api configuration", function () {
       try {
         await clients.applications.createApplication({
           namespace: "cfg", blocking: "",
-          application: Application.fromPartial({ ...template, metadata: { name: "where", namespace: "cfg" } }),
+          application: app("cfg", "where"),
         });
       } finally {
         clients.close();

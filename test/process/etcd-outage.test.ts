@@ -6,12 +6,9 @@
  * call deadline, and the processes must recover without a restart.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import type { ServiceError } from "@grpc/grpc-js";
 import { Status } from "../../src/errors/api-error.js";
-import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
-import type { WatchApplicationsResponse } from "../../gen/krake/kubernetes/v1/application.js";
 import type { KrakeClients } from "../../src/client/clients.js";
 import { uniquePrefix } from "../fixtures/api.js";
 import { startApiProcess } from "../fixtures/api-process.js";
@@ -21,24 +18,11 @@ import { storeHistory } from "../fixtures/store-history.js";
 import { StreamRecorder, untilRevision } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
+import { app, described, describedHistory } from "./support/applications.js";
 
 /** The store's per-call deadline (DEFAULT_ETCD_STORE_OPTIONS.callTimeoutMs), plus room for a loaded machine. */
 const CALL_DEADLINE_MS = 5_000;
 const SLACK_MS = 3_000;
-
-const template = Application.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/application.json", "utf8")));
-
-function app(namespace: string, name: string): Application {
-  return Application.fromPartial({ ...template, metadata: { name, namespace } });
-}
-
-function described(events: WatchApplicationsResponse[]): string[] {
-  return events.map((e) => `${EventType[e.type]} ${e.object!.metadata!.name} @${e.object!.metadata!.resourceVersion}`);
-}
-
-function describedHistory(history: { type: string; key: string; revision: number }[]): string[] {
-  return history.map((h) => `${h.type} ${h.key.slice(h.key.lastIndexOf("/") + 1)} @${h.revision}`);
-}
 
 /** Creates `count` objects and updates each once; returns the last revision. */
 async function writes(c: KrakeClients, namespace: string, tag: string, count: number): Promise<number> {

@@ -4,13 +4,10 @@
  * against etcd's own history, read with a raw etcd3 watch.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import type { ServiceError } from "@grpc/grpc-js";
 import { Etcd3 } from "etcd3";
 import { Status } from "../../src/errors/api-error.js";
-import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
-import type { WatchApplicationsResponse } from "../../gen/krake/kubernetes/v1/application.js";
 import type { KrakeClients } from "../../src/client/clients.js";
 import { collect, expectCode, uniquePrefix } from "../fixtures/api.js";
 import { startApiProcess } from "../fixtures/api-process.js";
@@ -19,21 +16,7 @@ import { storeHistory } from "../fixtures/store-history.js";
 import { StreamRecorder, untilRevision } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
-
-const template = Application.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/application.json", "utf8")));
-
-function app(namespace: string, name: string, labels: Record<string, string> = {}): Application {
-  return Application.fromPartial({ ...template, metadata: { name, namespace, labels } });
-}
-
-/** [type, name, resource_version] of watch events, the form compared with etcd's history. */
-function described(events: WatchApplicationsResponse[]): string[] {
-  return events.map((e) => `${EventType[e.type]} ${e.object!.metadata!.name} @${e.object!.metadata!.resourceVersion}`);
-}
-
-function describedHistory(history: { type: string; key: string; revision: number }[]): string[] {
-  return history.map((h) => `${h.type} ${h.key.slice(h.key.lastIndexOf("/") + 1)} @${h.revision}`);
-}
+import { app, described, describedHistory } from "./support/applications.js";
 
 /** A mixed sequence of writes through `c`; returns the last write's revision. */
 async function writeSequence(c: KrakeClients, namespace: string, tag: string, count: number): Promise<number> {

@@ -5,7 +5,6 @@
  * exits 0 soon after.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { Status } from "../../src/errors/api-error.js";
 import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application, ApplicationStatus, ApplicationStatus_State } from "../../gen/krake/kubernetes/v1/application.js";
@@ -16,15 +15,10 @@ import { HealthProbe } from "../fixtures/health-probe.js";
 import { StreamRecorder } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
+import { app } from "./support/applications.js";
 
 /** How soon after the signal an idle process must be gone (tsx start-up is not part of it). */
 const PROMPT_EXIT_MS = 4_000;
-
-const template = Application.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/application.json", "utf8")));
-
-function app(namespace: string, name: string): Application {
-  return Application.fromPartial({ ...template, metadata: { name, namespace } });
-}
 
 const watchAll = { namespace: "", labelSelector: "", resourceVersion: "", allowBookmarks: true, sendInitialEvents: false };
 

@@ -5,10 +5,8 @@
  * standard reflection service.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import type { ServiceError } from "@grpc/grpc-js";
 import { Status } from "../../src/errors/api-error.js";
-import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { allKinds } from "../../src/apiserver/kinds/index.js";
 import { startApiProcess } from "../fixtures/api-process.js";
 import type { ApiProcess } from "../fixtures/api-process.js";
@@ -17,11 +15,10 @@ import { HealthProbe } from "../fixtures/health-probe.js";
 import { StreamRecorder } from "../fixtures/stream-recorder.js";
 import { startEtcd } from "../fixtures/etcd.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
+import { app } from "./support/applications.js";
 
 const CALL_DEADLINE_MS = 5_000;
 const SLACK_MS = 3_000;
-
-const template = Application.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/application.json", "utf8")));
 
 async function failsUnavailable(what: string, call: () => Promise<unknown>): Promise<number> {
   const started = Date.now();
@@ -61,11 +58,11 @@ describe("krake-api started while etcd is unreachable", function () {
     await api.waitForLog((l) => l.msg === "store not reachable; retrying");
 
     const c = api.clients.applications;
-    const app = Application.fromPartial({ ...template, metadata: { name: "early", namespace: "ns" } });
+    const early = app("ns", "early");
     const times = {
       get: await failsUnavailable("Get", () => c.getApplication({ namespace: "ns", name: "early" })),
       list: await failsUnavailable("List", () => c.listApplications({ namespace: "ns", labelSelector: "", limit: 0, continue: "" })),
-      create: await failsUnavailable("Create", () => c.createApplication({ namespace: "ns", application: app, blocking: "" })),
+      create: await failsUnavailable("Create", () => c.createApplication({ namespace: "ns", application: early, blocking: "" })),
       watch: await failsUnavailable("Watch", async () => {
         const w = new StreamRecorder(c.watchApplications({ namespace: "ns", labelSelector: "", resourceVersion: "", allowBookmarks: false, sendInitialEvents: false }));
         const status = await w.ended(CALL_DEADLINE_MS + SLACK_MS);
@@ -79,7 +76,7 @@ describe("krake-api started while etcd is unreachable", function () {
     const back = Date.now();
     await serving;
     const detectedMs = Date.now() - back;
-    const created = await c.createApplication({ namespace: "ns", application: app, blocking: "" });
+    const created = await c.createApplication({ namespace: "ns", application: early, blocking: "" });
     const got = await c.getApplication({ namespace: "ns", name: "early" });
     expect(got.metadata!.uid).to.equal(created.metadata!.uid);
     expect(api.child.exitCode, "the same process").to.equal(null);

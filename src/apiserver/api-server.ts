@@ -22,13 +22,14 @@ import {
 } from "./auth/index.js";
 import type { AccessControl } from "./auth/index.js";
 import type { ApiConfig } from "./config.js";
-import { ApiMetrics, Gateway } from "./gateway/index.js";
+import { ApiMetrics, Descriptors, Gateway } from "./gateway/index.js";
 import { kindService, newRequestId } from "./grpc/kind-service.js";
 import type { KindServiceOptions } from "./grpc/kind-service.js";
 import { endedOnShutdown, WatchStreams } from "./grpc/watch-stream.js";
 import { allKinds } from "./kinds/index.js";
 import type { AnyKind, KrakeObject } from "./registry/kind.js";
 import { Registry } from "./registry/registry.js";
+import { requestIdFrom } from "./registry/request-context.js";
 import type { RequestContext } from "./registry/request-context.js";
 import { StoreCache } from "./watchcache/store-cache.js";
 
@@ -107,7 +108,7 @@ export class ApiServer {
     });
     const context = (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): RequestContext => ({
       user: "system:anonymous",
-      requestId: String(call.metadata.get("x-request-id")[0] ?? newRequestId()),
+      requestId: requestIdFrom(call.metadata.get("x-request-id")[0], newRequestId),
     });
     this.access = createAccessControl(config.authentication, config.authorization, this.cache);
     const clientCertificate = (peer: string) => this.grpcTls?.clientCertificate(peer);
@@ -116,15 +117,18 @@ export class ApiServer {
         .admit(grpcCredentials(call, clientCertificate), method, call.request)
         .then((a) => ({ ctx: { ...ctx, user: a.user.name, groups: a.user.groups }, guard: a.guard }));
 
+    const descriptors = new Descriptors();
     for (const kind of kinds) {
       const registry = new Registry(kind, store, this.cache, {
         prefix: config.etcd.prefix,
         blockingTimeoutMs: config.blockingTimeoutMs,
         maxUpdateAttempts: config.maxUpdateAttempts,
+        maxObjectBytes: config.maxObjectBytes,
       });
       this.registries.set(`${kind.api}/${kind.plural}`, registry);
       const { definition, implementation } = kindService(registry, {
         log,
+        descriptors,
         watch: { maxPendingEvents: config.watch.maxPendingEvents },
         streams: this.streams,
         context,
@@ -138,6 +142,7 @@ export class ApiServer {
       cache: this.cache,
       log,
       metrics: this.metrics,
+      descriptors,
       maxPendingEvents: config.watch.maxPendingEvents,
       maxUpdateAttempts: config.maxUpdateAttempts,
       context: (req, requestId) =>

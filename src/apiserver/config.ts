@@ -21,6 +21,12 @@ export interface ApiConfig {
   watch: { windowSize: number; bookmarkIntervalMs: number; maxPendingEvents: number; freshnessTimeoutMs: number };
   blockingTimeoutMs: number;
   maxUpdateAttempts: number;
+  /**
+   * Largest object the registry stores (its protobuf encoding); larger writes get
+   * RESOURCE_EXHAUSTED/413. Below etcd's default --max-request-bytes (1.5 MiB),
+   * leaving room for the key and the transaction around the value.
+   */
+  maxObjectBytes: number;
   log: { level: string };
 }
 
@@ -33,6 +39,7 @@ export const defaultConfig: ApiConfig = {
   watch: { windowSize: 10_000, bookmarkIntervalMs: 10_000, maxPendingEvents: 1_000, freshnessTimeoutMs: 3_000 },
   blockingTimeoutMs: 60_000,
   maxUpdateAttempts: 5,
+  maxObjectBytes: 1_048_576,
   log: { level: "info" },
 };
 
@@ -181,6 +188,9 @@ export function validateConfig(config: ApiConfig): void {
   }
   if (!/^\/[^/]/.test(config.etcd.prefix) || config.etcd.prefix.endsWith("/")) {
     problems.push(`etcd.prefix must start with "/" and not end with "/", not "${config.etcd.prefix}"`);
+  }
+  if (!Number.isSafeInteger(config.maxObjectBytes) || config.maxObjectBytes <= 0) {
+    problems.push(`max_object_bytes must be a positive number of bytes, not ${config.maxObjectBytes}`);
   }
   if (!logLevels.has(config.log.level)) problems.push(`log.level must be one of ${[...logLevels].join(", ")}, not "${config.log.level}"`);
   if (problems.length) throw new ConfigError(`config: ${problems.join("; ")}`);

@@ -1,5 +1,9 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { ApiError } from "../errors/api-error.js";
+import type { Descriptors } from "./gateway/descriptors.js";
+import { RequestChecker } from "./request-limits.js";
 import type { CachedObject } from "./watchcache/cached-object.js";
 import type { KrakeObject } from "./registry/kind.js";
 import type { ListPage, Registry, WatchRequest } from "./registry/registry.js";
@@ -33,9 +37,11 @@ export interface MethodOperation<T extends KrakeObject = KrakeObject> {
  * The method → operation table of one kind, by gRPC method path
  * ("/krake.kubernetes.v1.ApplicationService/CreateApplication"). Methods are
  * matched to registry operations by their AIP names; a method without an
- * operation is a startup error, not a runtime surprise.
+ * operation is a startup error, not a runtime surprise. Every request is
+ * checked against the limits both transports share (request-limits.ts) before
+ * its operation runs.
  */
-export function kindOperations<T extends KrakeObject>(registry: Registry<T>): Map<string, MethodOperation<T>> {
+export function kindOperations<T extends KrakeObject>(registry: Registry<T>, descriptors: Descriptors): Map<string, MethodOperation<T>> {
   const kind = registry.kind;
   const bodyField = lowerCamel(kind.kind);
   const ns = (req: Fields) => str(req.namespace);
@@ -89,11 +95,38 @@ export function kindOperations<T extends KrakeObject>(registry: Registry<T>): Ma
         registry.subresource(ctx, ns(req), str(req.name), sub, sub.bodyField ? req[sub.bodyField] : undefined,
           str(req.resourceVersion)));
     }
-    out.set(method.path, { method, rpc, operation });
+    out.set(method.path, { method, rpc, operation: checked(operation, descriptors.method(method.path).input, kind.kind) });
   }
   return out;
 }
 
+const checker = new RequestChecker();
+
+/**
+ * The operation with the request checked first. Errors inside the request's
+ * body message are reported from the object's root (`spec.manifest[0]`), as
+ * validation reports them, on both transports.
+ */
+function checked<T extends KrakeObject>(operation: Operation<T>, input: DescMessage, kind: string): Operation<T> {
+  const bodies = input.fields.filter((f) => f.fieldKind === "message");
+  const check = (req: Fields) => {
+    const errors = checker.check(input, req);
+    if (!errors.length) return;
+    const body = bodies.find((f) => errors[0].field.startsWith(`${f.name}.`));
+    const relative = body ? errors.map((e) => ({ ...e, field: e.field.replace(`${body.name}.`, "") })) : errors;
+    const object = body ? (req[body.localName] as { metadata?: { name?: unknown } } | undefined) : undefined;
+    const name = typeof req.name === "string" && req.name ? req.name : object?.metadata?.name;
+    throw ApiError.invalid(kind, typeof name === "string" ? name : "", relative);
+  };
+  switch (operation.type) {
+    case "object":
+      return { type: "object", run: async (ctx, req) => (check(req), operation.run(ctx, req)) };
+    case "list":
+      return { type: "list", run: async (ctx, req) => (check(req), operation.run(ctx, req)) };
+    case "watch":
+      return { type: "watch", request: (req) => (check(req), operation.request(req)) };
+  }
+}
 /** List<Kind>sResponse {api=1, kind=2, metadata=3 {continue=1, resource_version=2, remaining_item_count=3}, items=4}, from cached item bytes. */
 export function encodeList<T extends KrakeObject>(api: string, listKind: string, page: ListPage<T>): Uint8Array {
   const w = new BinaryWriter();

@@ -25,6 +25,7 @@ export type ErrorReason =
   | "Deleting" // the object is in deletion and the change is not allowed
   | "Unavailable"
   | "TooManyRequests"
+  | "TooLarge" // a body or object over a documented size or depth limit
   | "Internal"
   | "BadRequest"
   | "Unauthenticated"
@@ -57,7 +58,9 @@ export class ApiError extends Error {
   }
 
   static invalid(kind: string, name: string, errors: FieldError[]): ApiError {
-    const summary = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+    const shown = 20;
+    const more = errors.length > shown ? ` (and ${errors.length - shown} more)` : "";
+    const summary = errors.slice(0, shown).map((e) => `${e.field}: ${e.message}`).join("; ") + more;
     return new ApiError(Status.INVALID_ARGUMENT, "Invalid", `${kind} "${name}" is invalid: ${summary}`, errors);
   }
 
@@ -104,6 +107,11 @@ export class ApiError extends Error {
 
   static tooManyRequests(message: string): ApiError {
     return new ApiError(Status.RESOURCE_EXHAUSTED, "TooManyRequests", message);
+  }
+
+  /** Over a documented limit (body or object size, nesting depth): RESOURCE_EXHAUSTED, HTTP 413. */
+  static tooLarge(message: string, details: FieldError[] = []): ApiError {
+    return new ApiError(Status.RESOURCE_EXHAUSTED, "TooLarge", message, details);
   }
 
   static unauthenticated(message: string): ApiError {

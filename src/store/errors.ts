@@ -39,6 +39,18 @@ function unreachable(err: Error): boolean {
 }
 
 /**
+ * etcd refused a request of ours for its size: over --max-request-bytes
+ * ("etcdserver: request is too large"), or so far over it that etcd's gRPC
+ * server refused the message ("grpc: received message larger than max").
+ * Only writes carry a value, so only writes can be refused so. Not our own
+ * client refusing a response ("Received message larger than max"): that is a
+ * read failing, not a request that is too large.
+ */
+function tooLarge(err: Error): boolean {
+  return /etcdserver: request is too large|grpc: received message larger than max/.test(err.message);
+}
+
+/**
  * The one place where etcd3/gRPC errors become ApiErrors. ApiErrors pass
  * through; anything unrecognised becomes INTERNAL with the cause kept.
  */
@@ -54,6 +66,9 @@ export function translateEtcdError(err: unknown): ApiError {
       // as Kubernetes does for a resource version the store has not reached yet
       return new ApiError(Status.DEADLINE_EXCEEDED, "Timeout", "the requested revision is newer than the store's", [], err);
     }
+  }
+  if (tooLarge(err)) {
+    return ApiError.tooLarge(`etcd refused the write as too large (${err.message}); keep max_object_bytes below etcd's --max-request-bytes`);
   }
   if (err instanceof GRPCResourceExhastedError && /too many requests/.test(err.message)) {
     return ApiError.tooManyRequests("etcd is overloaded: too many requests");

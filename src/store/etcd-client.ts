@@ -52,9 +52,23 @@ class PassThroughPolicy implements Policy {
   }
 }
 
+/**
+ * The largest etcd response this client accepts: 2^31 - 1 bytes, what etcd's
+ * Go client (clientv3's MaxCallRecvMsgSize) and etcd's server (its send limit)
+ * use. gRPC's default of 4 MiB is smaller than answers etcd gives to ordinary
+ * requests (a page of a few objects near max_object_bytes), and a response
+ * refused here cannot be asked for in smaller parts: krake-api could then never
+ * load the store again. What krake-api needs to start stays far below this:
+ * the watch cache's start-up pages (store-cache.ts) and the watch's messages
+ * (fragmented by etcd, etcd-watch.ts).
+ */
+export const ETCD_MAX_RECEIVE_BYTES = 2 ** 31 - 1;
+
 export function createEtcdClient(opts: EtcdStoreOptions): Etcd3 {
   const policy = new PassThroughPolicy();
-  const grpcOptions: NonNullable<IOptions["grpcOptions"]> = {};
+  const grpcOptions: NonNullable<IOptions["grpcOptions"]> = {
+    "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES,
+  };
   if (opts.keepaliveTimeMs > 0) {
     grpcOptions["grpc.keepalive_time_ms"] = opts.keepaliveTimeMs;
     grpcOptions["grpc.keepalive_timeout_ms"] = opts.keepaliveTimeoutMs;

@@ -8,6 +8,12 @@
  * actually delivered, so a disconnect at the wrong time loses events. It also
  * hides the compact revision of a canceled watch. Here the resume point is
  * the first revision not yet delivered, and anything older is dropped.
+ *
+ * Watches ask etcd to fragment large responses: a catch-up response holds up to
+ * 1000 revisions, each with its previous value, which for objects near the
+ * size limit is far more than one gRPC message should carry. etcd then sends
+ * parts of under --max-request-bytes each (or a single event), and the parts
+ * are joined here into the response they belong to.
  */
 import { Buffer } from "node:buffer";
 import type { Etcd3, IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from "etcd3";
@@ -47,6 +53,8 @@ export class EtcdWatch implements StoreWatch {
   private established = false;
   private closed = false;
   private failures = 0;
+  /** Events of the fragments of a response received so far, until its last fragment. */
+  private fragments: IEvent[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private startSettle: { resolve(): void; reject(err: ApiError): void } | undefined;
 
@@ -104,6 +112,8 @@ export class EtcdWatch implements StoreWatch {
       return;
     }
     this.stream = stream;
+    // parts of a response cut off by a lost stream come again: the resume point has not moved past them
+    this.fragments = [];
     stream.on("data", (res) => this.onResponse(stream, res));
     stream.on("error", (err) => this.onStreamError(stream, err));
     stream.on("end", () => this.onStreamError(stream, ApiError.unavailable("etcd ended the watch stream")));
@@ -116,6 +126,7 @@ export class EtcdWatch implements StoreWatch {
         start_revision: this.next,
         prev_kv: true,
         progress_notify: true,
+        fragment: true,
       },
     });
   }
@@ -134,6 +145,14 @@ export class EtcdWatch implements StoreWatch {
         this.startSettle = undefined;
       }
       return;
+    }
+    if (res.fragment) {
+      for (const ev of res.events) this.fragments.push(ev);
+      return;
+    }
+    if (this.fragments.length > 0) {
+      res = { ...res, events: this.fragments.concat(res.events) };
+      this.fragments = [];
     }
     const batch = this.toBatch(res);
     if (!batch) return;

@@ -79,7 +79,7 @@ describe("gateway errors", function () {
 
     it("a heartbeat that is not a number", async () => {
       const p = expectProblem(await rest(api, "GET", `${APPS}?watch&heartbeat=often`), 400, "INVALID_ARGUMENT");
-      expect(p.errors).to.deep.equal([{ field: "heartbeat", message: "expected a non-negative number" }]);
+      expect(p.errors).to.deep.equal([{ field: "heartbeat", message: "expected a number from 0 to 3600" }]);
     });
   });
 

@@ -92,7 +92,7 @@ export function buildRoutes(
   };
   const targets = new Map<string, { template: PathTemplate; byMethod: Map<string, RouteTarget> }>();
   for (const registry of registries) {
-    for (const [path, { method, rpc, operation }] of kindOperations(registry)) {
+    for (const [path, { method, rpc, operation }] of kindOperations(registry, descriptors)) {
       const desc = descriptors.method(path);
       const rule = descriptors.httpRule(desc);
       if (!rule) continue;

@@ -11,6 +11,7 @@ import { WatchStreams } from "../grpc/watch-stream.js";
 import type { Fields } from "../operations.js";
 import type { AnyKind, KrakeObject } from "../registry/kind.js";
 import type { Registry, WatchRequest } from "../registry/registry.js";
+import { requestIdFrom } from "../registry/request-context.js";
 import type { RequestContext } from "../registry/request-context.js";
 import type { StoreCache } from "../watchcache/store-cache.js";
 import { buildRoutes } from "./bindings.js";
@@ -83,15 +84,19 @@ const defaultHeartbeatSeconds = 10;
 const jsonType = "application/json";
 const problemType = "application/problem+json";
 
+/** The longest heartbeat interval accepted, seconds: longer says nothing about a stream's liveness. */
+export const maxHeartbeatSeconds = 3_600;
+
 /** Krake's `heartbeat` query parameter: seconds between empty lines, 0 for none. */
 function heartbeatSeconds(query: URLSearchParams | undefined): number {
   const text = query?.get("heartbeat");
   if (text === null || text === undefined || text === "") return defaultHeartbeatSeconds;
   const seconds = Number(text);
-  if (seconds >= 0 && Number.isFinite(seconds)) return seconds;
-  throw new ApiError(Status.INVALID_ARGUMENT, "BadRequest", `heartbeat must be a number of seconds (got "${text}")`, [
-    { field: "heartbeat", message: "expected a non-negative number" },
-  ]);
+  if (seconds >= 0 && seconds <= maxHeartbeatSeconds) return seconds;
+  throw new ApiError(Status.INVALID_ARGUMENT, "BadRequest",
+    `heartbeat must be a number of seconds from 0 to ${maxHeartbeatSeconds} (got "${text.slice(0, 64)}")`, [
+      { field: "heartbeat", message: `expected a number from 0 to ${maxHeartbeatSeconds}` },
+    ]);
 }
 
 /** One request on its way through the gateway. */
@@ -178,57 +183,70 @@ export class Gateway {
     });
   }
 
+  /**
+   * Every request runs under one error boundary: whatever throws or rejects
+   * anywhere below (routing, parsing, auth, encoding, metrics, logging) ends
+   * as a problem answer for this request, and never reaches the process.
+   */
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    let ex: Exchange;
+    try {
+      ex = this.exchange(req, res);
+    } catch (err) {
+      this.lastResort(res, err, "unknown");
+      return;
+    }
+    Promise.resolve()
+      .then(() => this.route(ex))
+      .catch((err: unknown) => this.failSafely(ex, err));
+  };
+
+  private exchange(req: IncomingMessage, res: ServerResponse): Exchange {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    const id = req.headers["x-request-id"];
-    const ex: Exchange = {
+    return {
       req,
       res,
       method: req.method ?? "GET",
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? undefined : url.slice(q + 1),
-      requestId: typeof id === "string" && id.length > 0 && id.length <= 128 ? id : randomUUID(),
+      requestId: requestIdFrom(req.headers["x-request-id"], randomUUID),
       start: performance.now(),
       route: "unmatched",
     };
-    try {
-      this.route(ex);
-    } catch (err) {
-      this.fail(ex, err);
-    }
-  };
+  }
 
-  private route(ex: Exchange): void {
+  private async route(ex: Exchange): Promise<void> {
     const builtin = this.builtins.match(ex.path);
     if (builtin) {
       ex.route = ex.path;
       if (ex.method !== "GET" && ex.method !== "HEAD") return this.notAllowed(ex, ["GET", "HEAD"]);
       // Probes, `/` and the OpenAPI document stay open; /me (and /metrics unless public) need an identity.
       const identified = ex.path === "/me" || (ex.path === "/metrics" && !this.config.publicMetrics);
-      const ctx = identified ? this.context(ex) : { user: "system:anonymous", requestId: ex.requestId };
-      Promise.resolve(ctx).then(builtin).then(
-        (r) => this.send(ex, r.status, r.type, r.body),
-        (err: unknown) => this.fail(ex, err),
-      );
-      return;
+      try {
+        const ctx = identified ? await this.context(ex) : { user: "system:anonymous", requestId: ex.requestId };
+        const r = await builtin(ctx);
+        return this.send(ex, r.status, r.type, r.body);
+      } catch (err) {
+        return this.fail(ex, err);
+      }
     }
     let match;
     try {
       match = this.router.match(this.cors.isPreflight(ex.req) ? "" : ex.method, ex.path);
     } catch (err) {
-      if (err instanceof URIError) throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", `malformed percent-encoding in ${ex.path}`);
+      if (err instanceof URIError) throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", "malformed percent-encoding in the path");
       throw err;
     }
     if (!match) throw new HttpError(404, Status.NOT_FOUND, "NotFound", `no route for ${ex.path}`);
     if (!match.found) return this.notAllowed(ex, match.allow);
     ex.route = match.entry.template.source;
     const target = match.handler;
-    if (target.patch) return void this.patch(ex, target.patch, match.params);
+    if (target.patch) return this.patch(ex, target.patch, match.params);
     const query = ex.query ? new URLSearchParams(ex.query) : undefined;
     const binding = target.stream && (!target.unary || query?.has("watch")) ? target.stream : target.unary!;
-    if (binding.operation.type === "watch") return void this.watch(ex, binding, match.params, query);
-    void this.unary(ex, binding, match.params, query);
+    if (binding.operation.type === "watch") return this.watch(ex, binding, match.params, query);
+    return this.unary(ex, binding, match.params, query);
   }
 
   private async unary(ex: Exchange, b: Binding, params: Record<string, string>, query: URLSearchParams | undefined): Promise<void> {
@@ -342,8 +360,13 @@ export class Gateway {
     this.observe(ex, status);
   }
 
+  /** Metrics never fail a request: a fault is logged and the answer goes out as it is. */
   private observe(ex: Exchange, status: number): void {
-    this.opts.metrics.observeRequest(ex.method, ex.route, status, (performance.now() - ex.start) / 1e3);
+    try {
+      this.opts.metrics.observeRequest(ex.method, ex.route, status, (performance.now() - ex.start) / 1e3);
+    } catch (err) {
+      this.logFault(err, ex.requestId, "request metrics failed");
+    }
   }
 
   private notAllowed(ex: Exchange, allow: string[]): void {
@@ -364,7 +387,49 @@ export class Gateway {
   }
 
   private problem(ex: Exchange, err: unknown): Problem {
-    return toProblem(err, ex.path, ex.requestId, this.problemBaseUrl, this.opts.log);
+    return toProblem(err, ex.path, ex.requestId, this.problemBaseUrl, this.safeLog);
+  }
+
+  /** The logger, unable to throw: logging an error must not become one. */
+  private readonly safeLog: ProblemLogger = {
+    error: (fields, msg) => {
+      try {
+        this.opts.log.error(fields, msg);
+      } catch {
+        // nothing left to tell
+      }
+    },
+  };
+
+  private logFault(err: unknown, requestId: string, msg: string): void {
+    this.safeLog.error({ err, requestId }, msg);
+  }
+
+  /** `fail`, and if even answering fails, the last resort. */
+  private failSafely(ex: Exchange, err: unknown): void {
+    try {
+      this.fail(ex, err);
+    } catch (second) {
+      this.logFault(err, ex.requestId, "internal error");
+      this.lastResort(ex.res, second, ex.requestId);
+    }
+  }
+
+  /** A fixed 500 with the request id when nothing else could answer; a stream already begun is cut. */
+  private lastResort(res: ServerResponse, err: unknown, requestId: string): void {
+    this.logFault(err, requestId, "internal error while answering");
+    try {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = JSON.stringify({ type: "about:blank", title: "Internal Server Error", status: 500,
+        detail: `internal error (request id ${requestId})`, code: "INTERNAL", request_id: requestId });
+      res.writeHead(500, ["content-type", problemType, "content-length", String(Buffer.byteLength(body))]);
+      res.end(body);
+    } catch {
+      res.destroy();
+    }
   }
 
   private fail(ex: Exchange, err: unknown, extra: string[] = []): void {

@@ -5,11 +5,14 @@ type Json = unknown;
 
 /**
  * RFC 7386 JSON Merge Patch: objects merge key by key, `null` removes a key,
- * anything else (arrays included) replaces the target.
+ * anything else (arrays included) replaces the target. Objects made here have
+ * no prototype, so a `__proto__` key stays an ordinary key (which the decoder
+ * then refuses as an unknown field, as it does for PUT). Recursive: callers
+ * bound the depth of both documents first (request-body.ts).
  */
 export function applyMergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return patch;
-  const out: Record<string, Json> = isObject(target) ? { ...target } : {};
+  const out = plainObject(isObject(target) ? target : undefined);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else out[key] = applyMergePatch(out[key], value);
@@ -25,7 +28,7 @@ export function applyMergePatch(target: Json, patch: Json): Json {
  */
 export function protoNamedPatch(desc: DescMessage, patch: Json): Json {
   if (!isObject(patch) || wellKnown(desc)) return patch;
-  const out: Record<string, Json> = {};
+  const out = plainObject();
   for (const [key, value] of Object.entries(patch)) {
     const field = desc.fields.find((f) => f.name === key || f.jsonName === key);
     if (!field) {
@@ -36,6 +39,11 @@ export function protoNamedPatch(desc: DescMessage, patch: Json): Json {
     out[field.name] = message ? protoNamedPatch(message, value) : value;
   }
   return out;
+}
+
+/** An object without a prototype, with `from`'s own keys. */
+function plainObject(from?: Record<string, Json>): Record<string, Json> {
+  return Object.assign(Object.create(null) as Record<string, Json>, from);
 }
 
 export function isObject(v: Json): v is Record<string, Json> {

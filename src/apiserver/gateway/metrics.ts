@@ -11,6 +11,9 @@ export interface MetricSources {
 
 type Observe = (seconds: number) => void;
 
+/** Methods that get a label value of their own; the rest count as OTHER (labels never take arbitrary input). */
+const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
 /**
  * krake-api's Prometheus metrics, in a registry of its own (several servers
  * may live in one process, as in the tests): HTTP requests by
@@ -84,7 +87,8 @@ export class ApiMetrics {
   }
 
   /** Records one answered request (label children are cached: this is on every request's path). */
-  observeRequest(method: string, route: string, code: number, seconds: number): void {
+  observeRequest(anyMethod: string, route: string, code: number, seconds: number): void {
+    const method = knownMethods.has(anyMethod) ? anyMethod : "OTHER";
     const key = `${method} ${code} ${route}`;
     let observe = this.children.get(key);
     if (!observe) {

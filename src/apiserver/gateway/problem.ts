@@ -61,6 +61,7 @@ const byReason: Partial<Record<ErrorReason, number>> = {
   Immutable: 400,
   Deleting: 409,
   Expired: 410,
+  TooLarge: 413,
 };
 
 /** Krake's problem titles (HttpProblemTitle) and the `type` fragment each has. */

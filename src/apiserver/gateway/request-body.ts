@@ -5,6 +5,14 @@ import { HttpError } from "./problem.js";
 /** Krake's limit on request bodies. */
 export const defaultMaxBodyBytes = 1.5 * 1024 * 1024;
 
+/**
+ * How deep a JSON body may nest (objects and arrays). Checked right after
+ * parsing, before anything recursive (the decoder, merge patches) touches the
+ * body. Far above what an object can hold anyway (request-limits.ts: about 30
+ * levels of a free-form manifest), so only hostile input meets it.
+ */
+export const maxJsonDepth = 100;
+
 /** The media type of a request without parameters, lower-cased; "" when absent. */
 export function mediaType(req: IncomingMessage): string {
   const header = req.headers["content-type"];
@@ -33,11 +41,33 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number, accep
   }
   const text = await readText(req, maxBytes);
   if (!text.trim()) return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", malformed(text, (err as Error).message));
   }
+  if (jsonDepth(body, maxJsonDepth) > maxJsonDepth) {
+    throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", `the JSON body nests deeper than ${maxJsonDepth} levels`);
+  }
+  return body;
+}
+
+/** The nesting depth of a parsed JSON value (a scalar is 0), counted up to just past `stopAbove`; iterative. */
+export function jsonDepth(value: unknown, stopAbove: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    const d = depth + 1;
+    if (d > deepest) deepest = d;
+    if (d > stopAbove) return d;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, d]);
+    }
+  }
+  return deepest;
 }
 
 /**

@@ -35,7 +35,7 @@ export function requestMapper(method: DescMethod, bodyRule: string, decoder: Jso
   const bodyDesc = bodyRule === "*" ? input : bodyField?.message;
   const readBody = bodyDesc && decoder.decoder(bodyDesc);
   const map: RequestMapper = (vars, query, body) => {
-    const json: Record<string, unknown> = {};
+    const json: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (query) {
       for (const [key, value] of query) {
         if (transportParams.has(key)) continue;
@@ -67,13 +67,24 @@ export function requestMapper(method: DescMethod, bodyRule: string, decoder: Jso
   return { map, body: { rule: bodyRule, desc: bodyDesc } };
 }
 
-/** Sets `a.b.c` in a JSON object; a repeated query key collects a list. */
+/**
+ * Keys that name a JavaScript object's machinery, not a field: never assigned
+ * from user input (no request message has a field of these names).
+ */
+export const prototypeKeys: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Sets `a.b.c` in a JSON object; a repeated query key collects a list. The
+ * objects made here have no prototype, and a prototype key anywhere in the
+ * path is refused, so a query string can never reach Object.prototype.
+ */
 function setPath(json: Record<string, unknown>, dotted: string, value: string, repeatable: boolean): void {
   const keys = dotted.split(".");
+  if (keys.some((k) => prototypeKeys.has(k))) throw badParams([{ field: dotted, message: "unknown field" }]);
   let node = json;
   for (let i = 0; i < keys.length - 1; i++) {
     const next = node[keys[i]];
-    if (next === undefined) node = node[keys[i]] = {} as Record<string, unknown>;
+    if (next === undefined) node = node[keys[i]] = Object.create(null) as Record<string, unknown>;
     else if (typeof next === "object" && next !== null && !Array.isArray(next)) node = next as Record<string, unknown>;
     else throw badParams([{ field: dotted, message: `conflicts with ${keys.slice(0, i + 1).join(".")}` }]);
   }
@@ -87,6 +98,7 @@ function setPath(json: Record<string, unknown>, dotted: string, value: string, r
 
 function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(source)) {
+    if (prototypeKeys.has(k)) continue;
     const t = target[k];
     if (isPlain(v) && isPlain(t)) deepAssign(t, v);
     else target[k] = v;

@@ -84,21 +84,31 @@ export function serveHttpWatch<T extends KrakeObject>(
       else opts.fail(err);
       return;
     }
-    if (err !== undefined) write(opts.errorLine(err), false);
-    res.end();
+    try {
+      if (err !== undefined) write(opts.errorLine(err), false);
+      res.end();
+    } catch {
+      // the ERROR line itself failed: the stream can only be cut
+      res.destroy();
+    }
   };
+  // Runs in the watch cache's fan-out, outside any request: a fault here ends this stream, nothing else.
   const deliver = (event: CacheEvent<T>) => {
     if (done) return;
-    const denied = opts.guard?.();
-    if (denied) {
-      finish(denied);
-      return;
+    try {
+      const denied = opts.guard?.();
+      if (denied) {
+        finish(denied);
+        return;
+      }
+      if (pending >= opts.maxPendingEvents) {
+        finish(ApiError.tooManyRequests("the watch client is too slow; watch again from the last version seen"));
+        return;
+      }
+      write(opts.line(event as CacheEvent), true);
+    } catch (err) {
+      finish(err);
     }
-    if (pending >= opts.maxPendingEvents) {
-      finish(ApiError.tooManyRequests("the watch client is too slow; watch again from the last version seen"));
-      return;
-    }
-    write(opts.line(event as CacheEvent), true);
   };
   const start = () => {
     started = true;
@@ -136,12 +146,9 @@ export function serveHttpWatch<T extends KrakeObject>(
       },
       (err: unknown) => {
         if (done) return;
-        if (err instanceof ApiError && err.code === Status.OUT_OF_RANGE) {
-          start();
-          finish(err);
-        } else {
-          finish(err);
-        }
+        if (err instanceof ApiError && err.code === Status.OUT_OF_RANGE) start();
+        finish(err);
       },
-    );
+    )
+    .catch((err: unknown) => finish(err));
 }

@@ -7,7 +7,8 @@ import type {
   ServiceDefinition,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import type { ApiError } from "../../errors/api-error.js";
+import { ApiError, Status } from "../../errors/api-error.js";
+import type { Descriptors } from "../gateway/descriptors.js";
 import { methodAccess } from "../auth/attributes.js";
 import type { MethodAccess } from "../auth/attributes.js";
 import type { KrakeObject } from "../registry/kind.js";
@@ -24,6 +25,7 @@ export { encodeList, lowerCamel } from "../operations.js";
 
 export interface KindServiceOptions {
   log: ErrorLogger;
+  descriptors: Descriptors;
   watch: WatchStreamOptions;
   streams: WatchStreams;
   /** Builds the caller's context before authentication (request id). */
@@ -53,9 +55,9 @@ export function kindService<T extends KrakeObject>(
   const kind = registry.kind;
   const definition: Record<string, MethodDefinition<Fields, unknown>> = {};
   const implementation: UntypedServiceImplementation = {};
-  const operations = kindOperations(registry);
+  const operations = kindOperations(registry, opts.descriptors);
   for (const [key, method] of Object.entries(kind.service as Record<string, MethodDefinition<Fields, unknown>>)) {
-    definition[key] = passThroughResponses(method);
+    definition[key] = undecodableAsValue(passThroughResponses(method));
     const { operation, rpc } = operations.get(method.path)!;
     const access = methodAccess(kind, rpc);
     const admit = (call: ServerUnaryCall<Fields, unknown> | ServerWritableStream<Fields, unknown>, ctx: RequestContext) =>
@@ -63,7 +65,7 @@ export function kindService<T extends KrakeObject>(
     const unary = (op: (ctx: RequestContext, req: Fields) => Promise<Uint8Array>) =>
       (call: ServerUnaryCall<Fields, unknown>, callback: sendUnaryData<Uint8Array>) => {
         const ctx = opts.context(call);
-        admit(call, ctx).then(({ ctx: admitted }) => op(admitted, call.request)).then(
+        decodedFirst(call).then(() => admit(call, ctx)).then(({ ctx: admitted }) => op(admitted, call.request)).then(
           (bytes) => callback(null, bytes),
           (err: unknown) => callback(toServiceError(err, ctx.requestId, opts.log)),
         );
@@ -79,7 +81,7 @@ export function kindService<T extends KrakeObject>(
       case "watch":
         implementation[key] = (call: ServerWritableStream<Fields, unknown>) => {
           const ctx = opts.context(call);
-          admit(call, ctx).then(
+          decodedFirst(call).then(() => admit(call, ctx)).then(
             ({ ctx: admitted, guard }) => serveWatch(registry, call, admitted, operation.request(call.request), { ...opts, guard }),
             (err: unknown) => call.emit("error", toServiceError(err, ctx.requestId, opts.log)),
           );
@@ -88,6 +90,44 @@ export function kindService<T extends KrakeObject>(
     }
   }
   return { definition: definition as ServiceDefinition, implementation };
+}
+
+/**
+ * A request that does not decode. grpc-js answers a throwing deserializer
+ * with INTERNAL before any handler runs; the client sent the bad bytes, so the
+ * handler gets this instead and answers INVALID_ARGUMENT, before admission
+ * (which reads the request's fields).
+ */
+class UndecodableRequest {
+  constructor(readonly error: ApiError) {}
+}
+
+function undecodableAsValue(method: MethodDefinition<Fields, unknown>): MethodDefinition<Fields, unknown> {
+  const decode = method.requestDeserialize;
+  return {
+    ...method,
+    requestDeserialize: (bytes: Buffer) => {
+      try {
+        return decode(bytes);
+      } catch (err) {
+        return new UndecodableRequest(decodeError(err)) as unknown as Fields;
+      }
+    },
+  };
+}
+
+function decodeError(err: unknown): ApiError {
+  const stack = err instanceof RangeError;
+  const depth = err instanceof Error && /recursion/i.test(err.message);
+  const why = stack || depth ? "it nests deeper than protobuf's recursion limit of 100 messages"
+    : err instanceof Error ? err.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 200) : "malformed protobuf";
+  return new ApiError(Status.INVALID_ARGUMENT, "BadRequest", `the request message cannot be decoded: ${why}`);
+}
+
+/** Resolves when the call's request decoded; rejects with why it did not. */
+function decodedFirst(call: { request: Fields }): Promise<void> {
+  const request: unknown = call.request;
+  return request instanceof UndecodableRequest ? Promise.reject(request.error) : Promise.resolve();
 }
 
 /** Responses that are already bytes go out as they are. */

@@ -22,6 +22,8 @@ export interface RegistryOptions {
   blockingTimeoutMs: number;
   /** Read-modify-write attempts without a client precondition before giving up. */
   maxUpdateAttempts: number;
+  /** Largest stored encoding of an object that a write may leave (config max_object_bytes). */
+  maxObjectBytes: number;
 }
 
 export interface ListOptions {
@@ -118,6 +120,7 @@ export class Registry<T extends KrakeObject> {
       try {
         let revision = 0;
         const encoded = encodeStoredAndStamped(obj, this.kind.codec, () => String(revision));
+        this.checkSize(meta.name, encoded.stored, undefined);
         revision = await this.store.create(key, encoded.stored);
         const created = new CachedObject(key, obj, revision, this.kind.codec, encoded.stamped());
         this.storeCache.rememberWrite(created as unknown as CachedObject);
@@ -142,7 +145,11 @@ export class Registry<T extends KrakeObject> {
     const ns = this.kind.namespaced ? namespace : "";
     const selector = parseLabelSelector(opts.labelSelector ?? "");
     const limit = opts.limit ?? 0;
-    if (limit < 0) throw ApiError.invalid("List", "", [{ field: "limit", message: "must not be negative" }]);
+    if (!Number.isInteger(limit) || limit < 0 || limit > 0x7fffffff) {
+      throw new ApiError(Status.INVALID_ARGUMENT, "BadRequest", `limit must be an integer from 0 to ${0x7fffffff} (0: no limit)`, [
+        { field: "limit", message: `expected an integer from 0 to ${0x7fffffff}` },
+      ]);
+    }
     if (!limit && !opts.continueToken) {
       const revision = await this.storeCache.fresh();
       return { items: this.cache.list(ns, selector), revision, continueToken: "", remaining: 0 };
@@ -236,7 +243,7 @@ export class Registry<T extends KrakeObject> {
         if (!meta.finalizers.includes(finalizer)) meta.finalizers.push(finalizer);
         return next;
       },
-      opts.force,
+      { force: opts.force, marksDeletion: true },
     );
     // A forced delete has removed the object already: there is no later event to wait for.
     if (opts.force && opts.blocking && blockingState(opts.blocking) === "DELETED") return result;
@@ -281,13 +288,15 @@ export class Registry<T extends KrakeObject> {
    * copy of the current object and returns the new one, or undefined for "no
    * change". With a client precondition a conflict is the client's; without
    * one the loop re-reads and tries again (Krake's last-writer-wins).
+   * `force` deletes the object instead; `marksDeletion` says the mutation only
+   * marks it deleted (see checkSize).
    */
   private async guaranteedUpdate(
     namespace: string,
     name: string,
     precondition: string | undefined,
     mutate: (next: T, current: T) => T | undefined,
-    force = false,
+    { force = false, marksDeletion = false }: { force?: boolean; marksDeletion?: boolean } = {},
   ): Promise<CachedObject<T>> {
     const key = this.objectKeyFor(namespace, name);
     const expected = precondition ? parseRevision(precondition, "metadata.resource_version") : undefined;
@@ -324,7 +333,7 @@ export class Registry<T extends KrakeObject> {
       }
       try {
         if (force) return current.atRevision(await this.store.delete(key, current.revision));
-        return await this.write(key, next!, current.revision);
+        return await this.write(key, next!, current, marksDeletion);
       } catch (err) {
         const raced = err instanceof ApiError && (err.code === Status.ABORTED || err.code === Status.NOT_FOUND);
         if (!raced) throw err;
@@ -338,20 +347,43 @@ export class Registry<T extends KrakeObject> {
     }
   }
 
-  /** Writes `next` in place of the version at `expected`; an object in deletion without finalizers is removed. */
-  private async write(key: string, next: T, expected: number): Promise<CachedObject<T>> {
+  /** Writes `next` in place of `current`; an object in deletion without finalizers is removed. */
+  private async write(key: string, next: T, current: CachedObject<T>, marksDeletion: boolean): Promise<CachedObject<T>> {
     const meta = next.metadata!;
     meta.resourceVersion = "";
     if (meta.deleted && meta.finalizers.length === 0) {
-      const revision = await this.store.delete(key, expected);
+      const revision = await this.store.delete(key, current.revision);
       meta.resourceVersion = String(revision);
       return new CachedObject(key, next, revision, this.kind.codec);
     }
-    const revision = await this.store.update(key, encodeMessage(this.kind.codec, next), expected);
+    const encoded = encodeMessage(this.kind.codec, next);
+    if (!marksDeletion) this.checkSize(meta.name, encoded, current.object);
+    const revision = await this.store.update(key, encoded, current.revision);
     meta.resourceVersion = String(revision);
     const written = new CachedObject(key, next, revision, this.kind.codec);
     this.storeCache.rememberWrite(written as unknown as CachedObject);
     return written;
+  }
+
+  /**
+   * Every store write of an object passes here first (Delete's marking aside):
+   * an encoding over maxObjectBytes is refused before etcd sees it, as etcd
+   * would refuse it anyway (--max-request-bytes) and a store full of such
+   * objects is slow to load and watch. A write that leaves an object no larger
+   * than the version it replaces passes, so that objects stored under a higher
+   * limit can still shrink and lose their finalizers. Delete only adds a
+   * timestamp and a finalizer, within the room etcd's limit leaves above
+   * maxObjectBytes: an object of any size can always be deleted.
+   */
+  private checkSize(name: string, stored: Uint8Array, replaces: T | undefined): void {
+    const limit = this.opts.maxObjectBytes;
+    if (stored.length <= limit) return;
+    if (replaces) {
+      // as stored: without the resource_version the cached version carries (on a copy, as it is shared)
+      const before = encodeMessage(this.kind.codec, { ...replaces, metadata: { ...replaces.metadata!, resourceVersion: "" } });
+      if (stored.length <= before.length) return;
+    }
+    throw ApiError.tooLarge(`${this.kind.kind} "${name}" is ${stored.length} bytes encoded; the limit is ${limit} (max_object_bytes)`);
   }
 
   private async readFromStore(key: string): Promise<CachedObject<T> | undefined> {

@@ -9,3 +9,14 @@ export interface RequestContext {
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
 }
+
+const clientRequestId = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request id a client sent (`x-request-id`), when it is one we may echo
+ * in headers and trailers (printable ASCII, at most 128 characters); a fresh
+ * one otherwise.
+ */
+export function requestIdFrom(sent: unknown, fresh: () => string): string {
+  return typeof sent === "string" && clientRequestId.test(sent) ? sent : fresh();
+}

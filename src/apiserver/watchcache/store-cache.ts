@@ -16,8 +16,10 @@ export interface StoreCacheOptions {
   bookmarkIntervalMs: number;
   /** How long a read waits for the cache to catch up with the store. */
   freshnessTimeoutMs: number;
-  /** Page size of the start-up list. */
+  /** Most keys in one page of the start-up list. */
   listPageSize: number;
+  /** Bytes of values one page of the start-up list aims at (see load()). */
+  listPageBytes: number;
   /** A store watch failure and what the cache does about it. */
   onError?: (err: unknown, action: "relist" | "resume" | "skip") => void;
 }
@@ -31,7 +33,14 @@ const defaults: StoreCacheOptions = {
   bookmarkIntervalMs: 10_000,
   freshnessTimeoutMs: 3_000,
   listPageSize: 1_000,
+  listPageBytes: 64 * 1024 * 1024,
 };
+
+/**
+ * The largest value etcd takes with its default --max-request-bytes (1.5 MiB):
+ * what the start-up list assumes of values it has not seen yet.
+ */
+const ASSUMED_MAX_VALUE_BYTES = 1_572_864;
 
 /**
  * The API process' view of the store: ONE store watch over the whole key
@@ -122,18 +131,30 @@ export class StoreCache {
     }
   }
 
-  /** Lists at `revision`, watches from there, and reports synced once the watch has replayed up to `upTo`. */
+  /**
+   * Lists at `revision`, watches from there, and reports synced once the watch has replayed up to `upTo`.
+   *
+   * A page holds as many keys as fit in listPageBytes if every value were as
+   * large as the largest seen so far (the first page assumes etcd's largest),
+   * and at most listPageSize: near-limit objects come a few dozen per page,
+   * small ones a thousand (etcd 3.4 spends time proportional to the keys left
+   * on every page, so small pages make a large store slow to load). Values
+   * larger than any seen before can overshoot the aim, never the etcd
+   * client's receive limit: 1000 values of etcd's largest size are 1.5 GiB.
+   */
   private async load(revision: number, upTo: number): Promise<void> {
     const loaded = new Map<KindCache, CachedObject[]>();
     for (const k of this.kinds.values()) loaded.set(k, []);
     let startAfter: string | undefined;
+    let largest: number | undefined;
     for (;;) {
       const page = await this.store.list(`${this.opts.prefix}/`, {
         revision,
         startAfter,
-        limit: this.opts.listPageSize,
+        limit: this.pageLimit(largest ?? ASSUMED_MAX_VALUE_BYTES),
       });
       for (const kv of page.kvs) {
+        largest = Math.max(largest ?? 1, kv.value.length);
         const cache = this.route(kv.key);
         if (!cache) continue;
         loaded.get(cache)!.push(CachedObject.fromStored(kv.key, kv.value, kv.modRevision, cache.kind.codec));
@@ -157,6 +178,10 @@ export class StoreCache {
     // read the caches without a freshness wait (RBAC) rely on it.
     await this.reach(upTo, true);
     this.setSynced();
+  }
+
+  private pageLimit(largestValue: number): number {
+    return Math.max(1, Math.min(this.opts.listPageSize, Math.floor(this.opts.listPageBytes / largestValue)));
   }
 
   /**

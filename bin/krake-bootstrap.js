@@ -3,4 +3,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/bootstrap/main.ts");
+await import("../src/apiserver/bootstrap/main.ts");

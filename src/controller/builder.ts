@@ -1,4 +1,4 @@
-import type { KindDescription, KrakeObject } from "../apiserver/registry/kind.js";
+import type { KindInfo, KrakeObject } from "../kinds/object.js";
 import { Controller } from "./controller.js";
 import type { Change, KeyMapper } from "./controller.js";
 import { objectKey } from "./keys.js";
@@ -7,7 +7,7 @@ import type { Reconciler } from "./reconcile.js";
 import type { RateLimiter } from "./workqueue/rate-limiters.js";
 
 interface Watched {
-  kind: KindDescription<KrakeObject>;
+  kind: KindInfo<KrakeObject>;
   req: InformerRequest<KrakeObject>;
   toKeys: KeyMapper<KrakeObject>;
 }
@@ -20,7 +20,7 @@ interface Watched {
  */
 export class ControllerBuilder<T extends KrakeObject> {
   private readonly manager: Manager;
-  private readonly primary: KindDescription<T>;
+  private readonly primary: KindInfo<T>;
   private readonly primaryReq: InformerRequest<T>;
   private readonly watched: Watched[] = [];
   private name: string;
@@ -28,7 +28,7 @@ export class ControllerBuilder<T extends KrakeObject> {
   private rateLimiter: RateLimiter<string> | undefined;
   private resyncPeriodMs = 0;
 
-  constructor(manager: Manager, primary: KindDescription<T>, req: InformerRequest<T> = {}) {
+  constructor(manager: Manager, primary: KindInfo<T>, req: InformerRequest<T> = {}) {
     this.manager = manager;
     this.primary = primary;
     this.primaryReq = req;
@@ -56,7 +56,7 @@ export class ControllerBuilder<T extends KrakeObject> {
   }
 
   /** Objects of `kind` that list a primary object in `metadata.owners` bring that owner back. */
-  owns<O extends KrakeObject>(kind: KindDescription<O>, req: InformerRequest<O> = {}): this {
+  owns<O extends KrakeObject>(kind: KindInfo<O>, req: InformerRequest<O> = {}): this {
     const primary = this.primary;
     const toKeys: KeyMapper<KrakeObject> = (change) => {
       const objs = change.type === "update" ? [change.obj, change.old] : [change.obj];
@@ -74,9 +74,9 @@ export class ControllerBuilder<T extends KrakeObject> {
   }
 
   /** Any other input: `toKeys` says which primary keys a change of `kind` concerns. */
-  watches<O extends KrakeObject>(kind: KindDescription<O>, toKeys: KeyMapper<O>, req: InformerRequest<O> = {}): this {
+  watches<O extends KrakeObject>(kind: KindInfo<O>, toKeys: KeyMapper<O>, req: InformerRequest<O> = {}): this {
     this.watched.push({
-      kind: kind as unknown as KindDescription<KrakeObject>,
+      kind: kind as unknown as KindInfo<KrakeObject>,
       req: req as unknown as InformerRequest<KrakeObject>,
       toKeys: toKeys as unknown as KeyMapper<KrakeObject>,
     });
@@ -100,6 +100,6 @@ export class ControllerBuilder<T extends KrakeObject> {
   }
 }
 
-export function controllerFor<T extends KrakeObject>(manager: Manager, kind: KindDescription<T>, req: InformerRequest<T> = {}): ControllerBuilder<T> {
+export function controllerFor<T extends KrakeObject>(manager: Manager, kind: KindInfo<T>, req: InformerRequest<T> = {}): ControllerBuilder<T> {
   return new ControllerBuilder(manager, kind, req);
 }

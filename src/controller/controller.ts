@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import type { KrakeObject } from "../apiserver/registry/kind.js";
+import type { KrakeObject } from "../kinds/object.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { realClock } from "./clock.js";
 import { isConflict } from "./grpc-errors.js";

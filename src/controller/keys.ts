@@ -1,5 +1,5 @@
 import type { ResourceRef } from "../../gen/krake/core/v1/types.js";
-import type { KrakeObject } from "../apiserver/registry/kind.js";
+import type { KrakeObject } from "../kinds/object.js";
 
 /**
  * Keys of the runtime. Names, namespaces, api groups and kinds never contain

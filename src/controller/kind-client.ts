@@ -1,7 +1,7 @@
 import { Channel as GrpcChannel, credentials as grpcCredentials } from "@grpc/grpc-js";
 import type { ChannelInterface as Channel, ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
 import type { EventType } from "../../gen/krake/core/v1/watch.js";
-import type { KindDescription, KrakeObject } from "../apiserver/registry/kind.js";
+import type { KindInfo, KrakeObject } from "../kinds/object.js";
 import { createClient } from "../client/promise-client.js";
 import type { CallSettings, ResponseStream } from "../client/promise-client.js";
 
@@ -47,7 +47,7 @@ export interface DeleteOptions {
  * is sent.
  */
 export interface KindClient<T extends KrakeObject> {
-  readonly kind: KindDescription<T>;
+  readonly kind: KindInfo<T>;
   /** The kind has a status subresource (UpdateStatus). */
   readonly hasStatus: boolean;
   list(opts?: ListOptions, settings?: CallSettings): Promise<ListResult<T>>;
@@ -69,7 +69,7 @@ interface ListResponse<T> {
 }
 
 /** Builds the standard methods of `kind` over `channel`. */
-export function kindClient<T extends KrakeObject>(kind: KindDescription<T>, channel: Channel): KindClient<T> {
+export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Channel): KindClient<T> {
   const service = kind.service as unknown as Parameters<typeof createClient>[0];
   const raw = createClient(service, channel.getTarget(), grpcCredentials.createInsecure(), { channelOverride: channel }) as unknown as Record<
     string,
@@ -185,7 +185,7 @@ export class ApiConnection {
     this.channel = new GrpcChannel(endpoint, credentials, { ...controllerChannelOptions, ...options });
   }
 
-  client<T extends KrakeObject>(kind: KindDescription<T>): KindClient<T> {
+  client<T extends KrakeObject>(kind: KindInfo<T>): KindClient<T> {
     const key = `${kind.api}/${kind.plural}`;
     let c = this.clients.get(key);
     if (!c) {

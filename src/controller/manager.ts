@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { pino } from "pino";
-import type { KindDescription, KrakeObject } from "../apiserver/registry/kind.js";
+import type { KindInfo, KrakeObject } from "../kinds/object.js";
 import type { Clock } from "./clock.js";
 import { realClock } from "./clock.js";
 import type { Controller } from "./controller.js";
@@ -55,7 +55,7 @@ export class Manager {
   }
 
   /** The shared informer for `kind` (one per kind, namespace and selector); indexers are merged. */
-  informer<T extends KrakeObject>(kind: KindDescription<T>, req: InformerRequest<T> = {}): Informer<T> {
+  informer<T extends KrakeObject>(kind: KindInfo<T>, req: InformerRequest<T> = {}): Informer<T> {
     const key = `${kind.api}/${kind.plural}|${req.namespace ?? ""}|${req.labelSelector ?? ""}`;
     let inf = this.informers.get(key) as Informer<T> | undefined;
     if (inf) {

@@ -1,23 +1,7 @@
-import type { ServiceDefinition } from "@grpc/grpc-js";
-import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { FieldError } from "../../errors/api-error.js";
-import type { Metadata } from "../../../gen/krake/core/v1/types.js";
+import type { KindInfo, KrakeObject } from "../../kinds/object.js";
 
-/** The part of every Krake object that the generic registry reads and writes. */
-export interface KrakeObject {
-  api: string;
-  kind: string;
-  metadata: Metadata | undefined;
-}
-
-/** The ts-proto codec of a message (every generated message exports one). */
-export interface MessageCodec<T> {
-  encode(message: T, writer?: BinaryWriter): BinaryWriter;
-  decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: unknown): T;
-  toJSON(message: T): unknown;
-  fromPartial(object: never): T;
-}
+export type { KindInfo, KrakeObject, MessageCodec } from "../../kinds/object.js";
 
 /**
  * A subresource that is not status: a PUT on `…/{name}/{name}` that changes
@@ -46,17 +30,7 @@ export interface Subresource<T extends KrakeObject> {
  * a few pure hooks; CRUD, metadata rules, concurrency, deletion and watch are
  * the registry's and identical for every kind.
  */
-export interface KindDescription<T extends KrakeObject> {
-  /** API group as in URLs and keys: "core", "kubernetes". */
-  api: string;
-  /** "Application". */
-  kind: string;
-  /** Lower-case plural as in URLs, keys and RBAC: "applications". */
-  plural: string;
-  namespaced: boolean;
-  codec: MessageCodec<T>;
-  /** The grpc-js service that ts-proto generated for the kind. */
-  service: ServiceDefinition;
+export interface KindDescription<T extends KrakeObject> extends KindInfo<T> {
   /**
    * Present when the kind has a status subresource: returns the object's
    * status reset to its defaults (Krake resets status on create).

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { cascadeDeletionFinalizer, deletionFinalizers } from "../../kinds/object.js";
 import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
 import { kindPrefix, namespacePrefix, objectKey } from "../../store/keys.js";
@@ -53,30 +54,6 @@ export interface WatchRequest {
   allowBookmarks?: boolean;
   sendInitialEvents?: boolean;
 }
-
-/** The finalizer every Delete appends by default; the garbage collector owns it. */
-export const cascadeDeletionFinalizer = "cascade_deletion";
-
-/**
- * Delete pushes ONE finalizer owned by the garbage collector on top of the
- * finalizer stack, and its name records the propagation policy: the collector
- * reads the policy from the object itself, and acts only while that finalizer
- * is last (Kubernetes records foreground and orphan as finalizers the same way).
- * - "" (what Krake's clients send) and "foreground": `cascade_deletion`,
- *   Krake's cascade: the dependents are deleted and the object stays until
- *   none remains (what Kubernetes calls foreground deletion).
- * - "background": `background_deletion`: the dependents are deleted, and the
- *   object goes as soon as each of them is in deletion, without waiting for them.
- * - "orphan": `orphan_deletion`: the dependents lose their owner reference and stay.
- * Policies are matched without regard to case ("Foreground" is Kubernetes'
- * spelling). A repeated Delete changes nothing, whatever its policy.
- */
-export const deletionFinalizers: Readonly<Record<string, string>> = {
-  "": cascadeDeletionFinalizer,
-  foreground: cascadeDeletionFinalizer,
-  background: "background_deletion",
-  orphan: "orphan_deletion",
-};
 
 /**
  * The generic resource registry: one implementation of Krake's API semantics

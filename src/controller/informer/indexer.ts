@@ -1,4 +1,4 @@
-import type { KrakeObject } from "../../apiserver/registry/kind.js";
+import type { KrakeObject } from "../../kinds/object.js";
 import { objectKey, refKey } from "../keys.js";
 
 /** Values under which an object is found in one index (none = not indexed). */

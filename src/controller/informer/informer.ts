@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
-import type { KrakeObject } from "../../apiserver/registry/kind.js";
+import type { KrakeObject } from "../../kinds/object.js";
 import type { ResponseStream } from "../../client/promise-client.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { realClock, sleep } from "../clock.js";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { applyFlags, loadConfigFile, mergeConfig } from "../../apiserver/config.js";
+import { applyFlags, loadConfigFile, mergeConfig } from "../../config/layered.js";
 import { checkTimings } from "../leader/leader-elector.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { AnyKind, KrakeObject } from "../../apiserver/registry/kind.js";
+import type { KindInfo, KrakeObject } from "../../kinds/object.js";
 import type { Change } from "../../controller/controller.js";
 import type { IndexFunc } from "../../controller/informer/indexer.js";
 import type { Informer } from "../../controller/informer/informer.js";
@@ -15,17 +15,17 @@ export const gcOwnerIndex = "gc-owner";
  * reference keys, `api/kind/namespace/name`.
  */
 export class OwnerGraph {
-  private readonly kinds = new Map<string, AnyKind>();
+  private readonly kinds = new Map<string, KindInfo>();
   private readonly informers = new Map<string, Informer<KrakeObject>>();
 
-  constructor(kinds: AnyKind[]) {
+  constructor(kinds: KindInfo[]) {
     for (const k of kinds) this.kinds.set(`${k.api}/${k.kind}`, k);
   }
 
   /** The index function the collector's informers need. */
   readonly ownerIndex: IndexFunc<KrakeObject> = (obj) => this.ownerKeys(obj);
 
-  addInformer(kind: AnyKind, informer: Informer<KrakeObject>): void {
+  addInformer(kind: KindInfo, informer: Informer<KrakeObject>): void {
     this.informers.set(`${kind.api}/${kind.kind}`, informer);
   }
 
@@ -42,7 +42,7 @@ export class OwnerGraph {
     });
   }
 
-  kindOf(key: string): AnyKind | undefined {
+  kindOf(key: string): KindInfo | undefined {
     const { api, kind } = parseRefKey(key);
     return this.kinds.get(`${api}/${kind}`);
   }

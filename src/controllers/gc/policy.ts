@@ -1,5 +1,5 @@
-import type { KrakeObject } from "../../apiserver/registry/kind.js";
-import { deletionFinalizers } from "../../apiserver/registry/registry.js";
+import type { KrakeObject } from "../../kinds/object.js";
+import { deletionFinalizers } from "../../kinds/object.js";
 
 /**
  * What the collector does for an object in deletion, read from the finalizer

@@ -1,6 +1,6 @@
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Reason } from "../../../gen/krake/core/v1/types.js";
-import type { KrakeObject } from "../../apiserver/registry/kind.js";
+import type { KrakeObject } from "../../kinds/object.js";
 import { isConflict, isNotFound } from "../../controller/grpc-errors.js";
 import type { ApiConnection, KindClient } from "../../controller/kind-client.js";
 import { selfRefKey } from "../../controller/keys.js";

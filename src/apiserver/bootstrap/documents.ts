@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { parseAllDocuments } from "yaml";
-import type { FieldError } from "../errors/api-error.js";
-import { allKinds } from "../apiserver/kinds/index.js";
-import type { AnyKind, KrakeObject } from "../apiserver/registry/kind.js";
-import { setStatus } from "../apiserver/registry/object-fields.js";
-import { objectKey } from "../store/keys.js";
+import type { FieldError } from "../../errors/api-error.js";
+import { allKinds } from "../kinds/index.js";
+import type { AnyKind, KrakeObject } from "../registry/kind.js";
+import { setStatus } from "../registry/object-fields.js";
+import { objectKey } from "../../store/keys.js";
 
 /** One resource to load: where it came from, its kind, key and object. */
 export interface Resource {

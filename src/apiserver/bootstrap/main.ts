@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { defaultConfig, loadConfigFile, mergeConfig } from "../apiserver/config.js";
-import { createEtcdClient, DEFAULT_ETCD_STORE_OPTIONS } from "../store/etcd-client.js";
+import { defaultConfig, loadConfigFile, mergeConfig } from "../config.js";
+import { createEtcdClient, DEFAULT_ETCD_STORE_OPTIONS } from "../../store/etcd-client.js";
 import { parseDocuments, prepareResources } from "./documents.js";
 import type { ExistingPolicy } from "./load.js";
 import { loadResources } from "./load.js";

@@ -1,0 +1,4 @@
+import { runNodeJs } from "@bufbuild/protoplugin";
+import { kindsPlugin } from "./plugin.js";
+
+runNodeJs(kindsPlugin);

@@ -1,33 +1,19 @@
 /**
- * The kinds krakectl knows, as data: names, scope, the ts-proto codec, the
- * generated service definition (its request codecs build the calls) and the
- * typed client it goes through. Commands and transports are generic over it.
+ * The kinds krakectl knows, as data: the generated kind table (gen/kinds.ts)
+ * seen through what the commands use (the service definition's request
+ * codecs build the calls, the client key picks the typed client).
  */
-import { GlobalMetric, GlobalMetricServiceDefinition, Metric, MetricServiceDefinition } from "../../gen/krake/core/v1/metric.js";
-import {
-  GlobalMetricsProvider,
-  GlobalMetricsProviderServiceDefinition,
-  MetricsProvider,
-  MetricsProviderServiceDefinition,
-} from "../../gen/krake/core/v1/metrics_provider.js";
-import { Role, RoleServiceDefinition } from "../../gen/krake/core/v1/role.js";
-import { RoleBinding, RoleBindingServiceDefinition } from "../../gen/krake/core/v1/role_binding.js";
-import type { Metadata } from "../../gen/krake/core/v1/types.js";
-import {
-  Application,
-  ApplicationServiceDefinition,
-  ApplicationStatus_State,
-  applicationStatus_StateToJSON,
-} from "../../gen/krake/kubernetes/v1/application.js";
-import { Cluster, ClusterServiceDefinition, ClusterStatus_State, clusterStatus_StateToJSON } from "../../gen/krake/kubernetes/v1/cluster.js";
+import type { GlobalMetric, Metric } from "../../gen/krake/core/v1/metric.js";
+import type { GlobalMetricsProvider, MetricsProvider } from "../../gen/krake/core/v1/metrics_provider.js";
+import type { Role } from "../../gen/krake/core/v1/role.js";
+import type { RoleBinding } from "../../gen/krake/core/v1/role_binding.js";
+import type { Application } from "../../gen/krake/kubernetes/v1/application.js";
+import type { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
 import type { KrakeClients } from "../client/clients.js";
+import * as generated from "../kinds/index.js";
+import type { GeneratedKind, KrakeObject } from "../kinds/index.js";
 
-/** What every Krake object has. */
-export interface KrakeObject {
-  api: string;
-  kind: string;
-  metadata: Metadata | undefined;
-}
+export type { KrakeObject } from "../kinds/index.js";
 
 /** The part of a ts-proto message codec krakectl uses. */
 export interface MessageCodec<T> {
@@ -64,121 +50,39 @@ export interface KindInfo<T extends KrakeObject = KrakeObject> {
   states?: string[];
 }
 
-function enumNames(e: Record<string, string | number>): string[] {
-  return Object.keys(e).filter((k) => Number.isNaN(Number(k)) && k !== "UNRECOGNIZED");
+/** krakectl's view of a generated table entry. */
+function cliKind<T extends KrakeObject>(g: GeneratedKind<T> & { definition: ServiceDefinition; clientKey: ClientKey }): KindInfo<T> {
+  const state = g.state;
+  return {
+    api: g.api,
+    kind: g.kind,
+    plural: g.plural,
+    namespaced: g.namespaced,
+    protoName: g.typeName,
+    codec: g.codec,
+    definition: g.definition,
+    client: g.clientKey,
+    bodyField: g.bodyField,
+    state: state && ((o) => {
+      const status = (o as { status?: { state?: number } }).status;
+      return status?.state === undefined ? undefined : state.toName(status.state);
+    }),
+    states: state ? [...state.names] : undefined,
+  };
 }
 
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
-}
+export const applicationKind = cliKind<Application>(generated.applicationKind);
+export const clusterKind = cliKind<Cluster>(generated.clusterKind);
+export const metricKind = cliKind<Metric>(generated.metricKind);
+export const globalMetricKind = cliKind<GlobalMetric>(generated.globalMetricKind);
+export const metricsProviderKind = cliKind<MetricsProvider>(generated.metricsProviderKind);
+export const globalMetricsProviderKind = cliKind<GlobalMetricsProvider>(generated.globalMetricsProviderKind);
+export const roleKind = cliKind<Role>(generated.roleKind);
+export const roleBindingKind = cliKind<RoleBinding>(generated.roleBindingKind);
 
-function kind<T extends KrakeObject>(info: Omit<KindInfo<T>, "bodyField">): KindInfo<T> {
-  return { ...info, bodyField: lowerFirst(info.kind) };
-}
-
-export const applicationKind = kind<Application>({
-  api: "kubernetes",
-  kind: "Application",
-  plural: "applications",
-  namespaced: true,
-  protoName: "krake.kubernetes.v1.Application",
-  codec: Application,
-  definition: ApplicationServiceDefinition,
-  client: "applications",
-  state: (a) => (a.status ? applicationStatus_StateToJSON(a.status.state) : undefined),
-  states: enumNames(ApplicationStatus_State),
-});
-
-export const clusterKind = kind<Cluster>({
-  api: "kubernetes",
-  kind: "Cluster",
-  plural: "clusters",
-  namespaced: true,
-  protoName: "krake.kubernetes.v1.Cluster",
-  codec: Cluster,
-  definition: ClusterServiceDefinition,
-  client: "clusters",
-  state: (c) => (c.status ? clusterStatus_StateToJSON(c.status.state) : undefined),
-  states: enumNames(ClusterStatus_State),
-});
-
-export const metricKind = kind<Metric>({
-  api: "core",
-  kind: "Metric",
-  plural: "metrics",
-  namespaced: true,
-  protoName: "krake.core.v1.Metric",
-  codec: Metric,
-  definition: MetricServiceDefinition,
-  client: "metrics",
-});
-
-export const globalMetricKind = kind<GlobalMetric>({
-  api: "core",
-  kind: "GlobalMetric",
-  plural: "globalmetrics",
-  namespaced: false,
-  protoName: "krake.core.v1.GlobalMetric",
-  codec: GlobalMetric,
-  definition: GlobalMetricServiceDefinition,
-  client: "globalMetrics",
-});
-
-export const metricsProviderKind = kind<MetricsProvider>({
-  api: "core",
-  kind: "MetricsProvider",
-  plural: "metricsproviders",
-  namespaced: true,
-  protoName: "krake.core.v1.MetricsProvider",
-  codec: MetricsProvider,
-  definition: MetricsProviderServiceDefinition,
-  client: "metricsProviders",
-});
-
-export const globalMetricsProviderKind = kind<GlobalMetricsProvider>({
-  api: "core",
-  kind: "GlobalMetricsProvider",
-  plural: "globalmetricsproviders",
-  namespaced: false,
-  protoName: "krake.core.v1.GlobalMetricsProvider",
-  codec: GlobalMetricsProvider,
-  definition: GlobalMetricsProviderServiceDefinition,
-  client: "globalMetricsProviders",
-});
-
-export const roleKind = kind<Role>({
-  api: "core",
-  kind: "Role",
-  plural: "roles",
-  namespaced: false,
-  protoName: "krake.core.v1.Role",
-  codec: Role,
-  definition: RoleServiceDefinition,
-  client: "roles",
-});
-
-export const roleBindingKind = kind<RoleBinding>({
-  api: "core",
-  kind: "RoleBinding",
-  plural: "rolebindings",
-  namespaced: false,
-  protoName: "krake.core.v1.RoleBinding",
-  codec: RoleBinding,
-  definition: RoleBindingServiceDefinition,
-  client: "roleBindings",
-});
-
-/** Every kind, for `apply` and other commands that take any kind. */
-export const allKinds: KindInfo[] = [
-  applicationKind,
-  clusterKind,
-  metricKind,
-  globalMetricKind,
-  metricsProviderKind,
-  globalMetricsProviderKind,
-  roleKind,
-  roleBindingKind,
-].map((k) => k as unknown as KindInfo);
+/** Every kind of the generated table, for `apply` and other commands that take any kind. */
+export const allKinds: KindInfo[] = generated.allKinds.map((k) =>
+  cliKind(k as unknown as GeneratedKind<KrakeObject> & { definition: ServiceDefinition; clientKey: ClientKey }));
 
 export function kindByName(api: string | undefined, kindName: string): KindInfo | undefined {
   return allKinds.find((k) => k.kind === kindName && (api === undefined || api === "" || k.api === api));

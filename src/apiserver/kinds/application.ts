@@ -1,24 +1,20 @@
 import { ApiError, Status } from "../../errors/api-error.js";
 import {
-  Application,
   ApplicationComplete,
-  ApplicationServiceService,
   ApplicationShutdown,
   ApplicationStatus,
   ApplicationStatus_State as State,
-  applicationStatus_StateToJSON,
   ClusterBinding,
 } from "../../../gen/krake/kubernetes/v1/application.js";
-import type { KindDescription, Subresource } from "../registry/kind.js";
+import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
+import { applicationKind as generated } from "../../kinds/index.js";
 import { validateApplication } from "../registry/validation/application.js";
-import { withMetadata } from "./validate.js";
 import { hookTokenMatches } from "./hook-token.js";
 import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
+import { serverKind } from "./server-kind.js";
+import type { SubresourceHooks } from "./server-kind.js";
 
-const binding: Subresource<Application> = {
-  name: "binding",
-  verb: "Bind",
-  bodyField: "binding",
+const binding: SubresourceHooks<Application> = {
   apply(app, body, now) {
     const ref = requireRef((body as ClusterBinding | undefined)?.cluster, "binding.cluster", "Application", app.metadata!.name);
     rejectIfDeleting(app.metadata!, "bind an Application");
@@ -31,10 +27,7 @@ const binding: Subresource<Application> = {
   },
 };
 
-const complete: Subresource<Application> = {
-  name: "complete",
-  verb: "Complete",
-  bodyField: "complete",
+const complete: SubresourceHooks<Application> = {
   apply(app, body, now) {
     const token = (body as ApplicationComplete | undefined)?.token ?? "";
     if (!hookTokenMatches(token, app.status?.completeToken)) {
@@ -46,10 +39,7 @@ const complete: Subresource<Application> = {
   },
 };
 
-const shutdown: Subresource<Application> = {
-  name: "shutdown",
-  verb: "Shutdown",
-  bodyField: "shutdown",
+const shutdown: SubresourceHooks<Application> = {
   apply(app, body) {
     const token = (body as ApplicationShutdown | undefined)?.token ?? "";
     if (!hookTokenMatches(token, app.status?.shutdownToken)) {
@@ -63,9 +53,7 @@ const shutdown: Subresource<Application> = {
   },
 };
 
-const retry: Subresource<Application> = {
-  name: "retry",
-  verb: "Retry",
+const retry: SubresourceHooks<Application> = {
   rbacResource: "applications/status",
   apply(app) {
     if (app.status?.state !== State.DEGRADED) {
@@ -76,16 +64,8 @@ const retry: Subresource<Application> = {
   },
 };
 
-export const applicationKind: KindDescription<Application> = {
-  api: "kubernetes",
-  kind: "Application",
-  plural: "applications",
-  namespaced: true,
-  codec: Application,
-  service: ApplicationServiceService,
-  emptyStatus: () => ApplicationStatus.fromPartial({}),
-  stateName: (app) => (app.status ? applicationStatus_StateToJSON(app.status.state) : undefined),
-  subresources: [binding, complete, shutdown, retry],
+export const applicationKind = serverKind<Application>(generated, {
+  subresources: { binding, complete, shutdown, retry },
   prepareForCreate(app) {
     // Krake's defaults.
     const spec = app.spec;
@@ -101,5 +81,5 @@ export const applicationKind: KindDescription<Application> = {
     spec.shutdownFailureStrategy ??= "delete";
     spec.shutdownRetryCount ??= 0;
   },
-  validate: withMetadata(true, validateApplication),
-};
+  validate: validateApplication,
+});

@@ -1,19 +1,12 @@
-import {
-  CloudBinding,
-  Cluster,
-  ClusterServiceService,
-  ClusterStatus,
-  clusterStatus_StateToJSON,
-} from "../../../gen/krake/kubernetes/v1/cluster.js";
-import type { KindDescription, Subresource } from "../registry/kind.js";
+import { CloudBinding, ClusterStatus } from "../../../gen/krake/kubernetes/v1/cluster.js";
+import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
+import { clusterKind as generated } from "../../kinds/index.js";
 import { validateCluster } from "../registry/validation/cluster.js";
 import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
-import { withMetadata } from "./validate.js";
+import { serverKind } from "./server-kind.js";
+import type { SubresourceHooks } from "./server-kind.js";
 
-const binding: Subresource<Cluster> = {
-  name: "binding",
-  verb: "Bind",
-  bodyField: "binding",
+const binding: SubresourceHooks<Cluster> = {
   apply(cluster, body, now) {
     const ref = requireRef((body as CloudBinding | undefined)?.cloud, "binding.cloud", "Cluster", cluster.metadata!.name);
     rejectIfDeleting(cluster.metadata!, "bind a Cluster");
@@ -25,16 +18,8 @@ const binding: Subresource<Cluster> = {
   },
 };
 
-export const clusterKind: KindDescription<Cluster> = {
-  api: "kubernetes",
-  kind: "Cluster",
-  plural: "clusters",
-  namespaced: true,
-  codec: Cluster,
-  service: ClusterServiceService,
-  emptyStatus: () => ClusterStatus.fromPartial({}),
-  stateName: (c) => (c.status ? clusterStatus_StateToJSON(c.status.state) : undefined),
-  subresources: [binding],
+export const clusterKind = serverKind<Cluster>(generated, {
+  subresources: { binding },
   prepareForCreate(cluster) {
     const spec = cluster.spec;
     if (!spec) return;
@@ -44,5 +29,5 @@ export const clusterKind: KindDescription<Cluster> = {
     spec.backoffDelay ??= 1;
     spec.backoffLimit ??= -1;
   },
-  validate: withMetadata(true, validateCluster),
-};
+  validate: validateCluster,
+});

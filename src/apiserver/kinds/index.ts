@@ -1,28 +1,32 @@
+import { generatedKinds } from "../../../gen/kinds.js";
+import type { GeneratedKind } from "../../kinds/index.js";
 import { anyKind } from "../registry/kind.js";
-import type { AnyKind } from "../registry/kind.js";
+import type { AnyKind, KrakeObject } from "../registry/kind.js";
 import { applicationKind } from "./application.js";
 import { clusterKind } from "./cluster.js";
-import {
-  globalMetricKind,
-  globalMetricsProviderKind,
-  metricKind,
-  metricsProviderKind,
-  roleBindingKind,
-  roleKind,
-} from "./core.js";
+import { coreKinds, roleBindingKind, roleKind } from "./core.js";
+import { infrastructureKinds } from "./infrastructure.js";
 import { leaseKind } from "./lease.js";
+import { openstackKinds } from "./openstack.js";
+import { serverKind } from "./server-kind.js";
 
-/** Every kind the API serves. Adding a kind: its proto, `make gen`, a description, one line here. */
-export const allKinds: AnyKind[] = [
-  anyKind(roleKind),
-  anyKind(roleBindingKind),
-  anyKind(metricKind),
-  anyKind(globalMetricKind),
-  anyKind(metricsProviderKind),
-  anyKind(globalMetricsProviderKind),
+/** The kinds with server hooks of their own (validation, defaults, subresource rules), by group module. */
+const withHooks: AnyKind[] = [
+  ...coreKinds,
+  anyKind(leaseKind),
   anyKind(applicationKind),
   anyKind(clusterKind),
-  anyKind(leaseKind),
+  ...infrastructureKinds,
+  ...openstackKinds,
 ];
+
+/**
+ * Every kind the API serves: every kind of the generated table (gen/kinds.ts),
+ * with its hooks where it has some and the shared metadata rules otherwise. A
+ * new proto is served after `make gen` with no line here.
+ */
+export const allKinds: AnyKind[] = generatedKinds.map(
+  (g) => withHooks.find((k) => k.api === g.api && k.kind === g.kind) ?? anyKind(serverKind(g as GeneratedKind<KrakeObject>)),
+);
 
 export { applicationKind, clusterKind, roleKind, roleBindingKind };

@@ -1,7 +1,7 @@
 import type { FieldError } from "../../errors/api-error.js";
-import { Lease, LeaseServiceService } from "../../../gen/krake/core/v1/lease.js";
-import type { KindDescription } from "../registry/kind.js";
-import { withMetadata } from "./validate.js";
+import type { Lease } from "../../../gen/krake/core/v1/lease.js";
+import { leaseKind as generated } from "../../kinds/index.js";
+import { serverKind } from "./server-kind.js";
 
 /** Identities are free text (host names, pod names, uuids), bounded like a name. */
 const MAX_IDENTITY = 253;
@@ -29,12 +29,4 @@ function validateLease(lease: Lease): FieldError[] {
 }
 
 /** Leader-election leases (namespaced, as in Kubernetes; see lease.proto). */
-export const leaseKind: KindDescription<Lease> = {
-  api: "core",
-  kind: "Lease",
-  plural: "leases",
-  namespaced: true,
-  codec: Lease,
-  service: LeaseServiceService,
-  validate: withMetadata(true, validateLease),
-};
+export const leaseKind = serverKind<Lease>(generated, { validate: validateLease });

@@ -18,7 +18,7 @@ export class OwnerGraph {
   private readonly kinds = new Map<string, KindInfo>();
   private readonly informers = new Map<string, Informer<KrakeObject>>();
 
-  constructor(kinds: KindInfo[]) {
+  constructor(kinds: readonly KindInfo[]) {
     for (const k of kinds) this.kinds.set(`${k.api}/${k.kind}`, k);
   }
 

@@ -1,5 +1,5 @@
-import { allKinds } from "../../apiserver/kinds/index.js";
-import type { AnyKind } from "../../apiserver/registry/kind.js";
+import { allKinds } from "../../kinds/index.js";
+import type { KindInfo } from "../../kinds/index.js";
 import { Controller } from "../../controller/controller.js";
 import type { Manager } from "../../controller/manager.js";
 import { gcOwnerIndex, OwnerGraph } from "./graph.js";
@@ -9,7 +9,7 @@ export interface GarbageCollectorOptions {
   workers: number;
   resyncPeriodMs: number;
   /** The kinds to watch: every kind the API serves. */
-  kinds: AnyKind[];
+  kinds: readonly KindInfo[];
 }
 
 /** Registers the garbage collector on a manager: an informer per kind, one controller over all of them. */

@@ -1,0 +1,17 @@
+// What client and server share about kinds. The table itself is generated
+// from the protos (gen/kinds.ts, by tools/protoc-gen-krake-kinds).
+export {
+  applicationKind,
+  clusterKind,
+  generatedKinds as allKinds,
+  globalMetricKind,
+  globalMetricsProviderKind,
+  leaseKind,
+  metricKind,
+  metricsProviderKind,
+  roleBindingKind,
+  roleKind,
+} from "../../gen/kinds.js";
+export type { GeneratedKind } from "../../gen/kinds.js";
+export { cascadeDeletionFinalizer, deletionFinalizers } from "./object.js";
+export type { KindInfo, KrakeObject, MessageCodec } from "./object.js";

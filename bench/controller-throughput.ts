@@ -10,7 +10,7 @@
  */
 import { applicationKind } from "../src/apiserver/kinds/index.js";
 import { Controller } from "../src/controller/controller.js";
-import { ApiConnection } from "../src/controller/kind-client.js";
+import { ApiConnection } from "../src/client/kind-client.js";
 import { objectKey } from "../src/controller/keys.js";
 import { Manager } from "../src/controller/manager.js";
 import { startEtcd } from "../test/fixtures/etcd.js";

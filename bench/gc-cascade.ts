@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Application } from "../gen/krake/kubernetes/v1/application.js";
 import type { Cluster } from "../gen/krake/kubernetes/v1/cluster.js";
 import { applicationKind, clusterKind } from "../src/apiserver/kinds/index.js";
-import { ApiConnection } from "../src/controller/kind-client.js";
+import { ApiConnection } from "../src/client/kind-client.js";
 import { startEtcd } from "../test/fixtures/etcd.js";
 import { application, cluster, refTo } from "../test/controller/support/objects.js";
 import { eachLimited, Observer, poll } from "../test/controller/support/observe.js";

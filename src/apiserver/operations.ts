@@ -3,6 +3,7 @@ import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ApiError } from "../errors/api-error.js";
 import type { Descriptors } from "./gateway/descriptors.js";
+import { serviceMethods } from "../kinds/methods.js";
 import { RequestChecker } from "./request-limits.js";
 import type { CachedObject } from "./watchcache/cached-object.js";
 import type { KrakeObject } from "./registry/kind.js";
@@ -43,59 +44,67 @@ export interface MethodOperation<T extends KrakeObject = KrakeObject> {
  */
 export function kindOperations<T extends KrakeObject>(registry: Registry<T>, descriptors: Descriptors): Map<string, MethodOperation<T>> {
   const kind = registry.kind;
-  const bodyField = lowerCamel(kind.kind);
   const ns = (req: Fields) => str(req.namespace);
   const out = new Map<string, MethodOperation<T>>();
   const service = kind.service as ServiceDefinition as Record<string, MethodDefinition<Fields, unknown>>;
-  for (const method of Object.values(service)) {
-    const rpc = method.path.slice(method.path.lastIndexOf("/") + 1);
+  for (const [key, resolved] of serviceMethods(kind, service)) {
+    const method = service[key];
+    const body = (req: Fields) => (resolved.bodyField ? req[resolved.bodyField] : undefined) as T | undefined;
     const object = (run: (ctx: RequestContext, req: Fields) => Promise<CachedObject<T>>): Operation<T> => ({ type: "object", run });
     let operation: Operation<T>;
-    if (rpc === `Create${kind.kind}`) {
-      operation = object((ctx, req) => registry.create(ctx, ns(req), req[bodyField] as T | undefined, str(req.blocking)));
-    } else if (rpc === `Get${kind.kind}`) {
-      operation = object((ctx, req) => registry.get(ctx, ns(req), str(req.name)));
-    } else if (rpc.startsWith("List")) {
-      operation = {
-        type: "list",
-        run: (ctx, req) =>
-          registry.list(ctx, ns(req), {
+    switch (resolved.verb) {
+      case "create":
+        operation = object((ctx, req) => registry.create(ctx, ns(req), body(req), str(req.blocking)));
+        break;
+      case "get":
+        operation = object((ctx, req) => registry.get(ctx, ns(req), str(req.name)));
+        break;
+      case "list":
+        operation = {
+          type: "list",
+          run: (ctx, req) =>
+            registry.list(ctx, ns(req), {
+              labelSelector: str(req.labelSelector),
+              limit: Number(req.limit ?? 0),
+              continueToken: str(req.continue),
+            }),
+        };
+        break;
+      case "updateStatus":
+        operation = object((ctx, req) => registry.updateStatus(ctx, ns(req), str(req.name), body(req)));
+        break;
+      case "update":
+        operation = object((ctx, req) => registry.update(ctx, ns(req), str(req.name), body(req)));
+        break;
+      case "delete":
+        operation = object((ctx, req) =>
+          registry.delete(ctx, ns(req), str(req.name), {
+            resourceVersion: str(req.resourceVersion),
+            force: req.force === true,
+            propagationPolicy: str(req.propagationPolicy),
+            blocking: str(req.blocking),
+          }));
+        break;
+      case "watch":
+        operation = {
+          type: "watch",
+          request: (req) => ({
+            namespace: ns(req),
             labelSelector: str(req.labelSelector),
-            limit: Number(req.limit ?? 0),
-            continueToken: str(req.continue),
+            resourceVersion: str(req.resourceVersion),
+            allowBookmarks: req.allowBookmarks === true,
+            sendInitialEvents: req.sendInitialEvents === true,
           }),
-      };
-    } else if (rpc === `Update${kind.kind}Status`) {
-      operation = object((ctx, req) => registry.updateStatus(ctx, ns(req), str(req.name), req[bodyField] as T | undefined));
-    } else if (rpc === `Update${kind.kind}`) {
-      operation = object((ctx, req) => registry.update(ctx, ns(req), str(req.name), req[bodyField] as T | undefined));
-    } else if (rpc === `Delete${kind.kind}`) {
-      operation = object((ctx, req) =>
-        registry.delete(ctx, ns(req), str(req.name), {
-          resourceVersion: str(req.resourceVersion),
-          force: req.force === true,
-          propagationPolicy: str(req.propagationPolicy),
-          blocking: str(req.blocking),
-        }));
-    } else if (rpc.startsWith("Watch")) {
-      operation = {
-        type: "watch",
-        request: (req) => ({
-          namespace: ns(req),
-          labelSelector: str(req.labelSelector),
-          resourceVersion: str(req.resourceVersion),
-          allowBookmarks: req.allowBookmarks === true,
-          sendInitialEvents: req.sendInitialEvents === true,
-        }),
-      };
-    } else {
-      const sub = kind.subresources?.find((s) => rpc === `${s.verb}${kind.kind}`);
-      if (!sub) throw new Error(`${method.path}: no registry operation serves this method`);
-      operation = object((ctx, req) =>
-        registry.subresource(ctx, ns(req), str(req.name), sub, sub.bodyField ? req[sub.bodyField] : undefined,
-          str(req.resourceVersion)));
+        };
+        break;
+      case "subresource": {
+        const sub = kind.subresources?.find((s) => s.name === resolved.subresource);
+        if (!sub) throw new Error(`${method.path}: no registry operation serves this method`);
+        operation = object((ctx, req) => registry.subresource(ctx, ns(req), str(req.name), sub, body(req), str(req.resourceVersion)));
+        break;
+      }
     }
-    out.set(method.path, { method, rpc, operation: checked(operation, descriptors.method(method.path).input, kind.kind) });
+    out.set(method.path, { method, rpc: resolved.rpc, operation: checked(operation, descriptors.method(method.path).input, kind.kind) });
   }
   return out;
 }

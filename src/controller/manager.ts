@@ -7,7 +7,7 @@ import type { Controller } from "./controller.js";
 import { Informer } from "./informer/informer.js";
 import type { InformerOptions } from "./informer/informer.js";
 import type { IndexFunc } from "./informer/indexer.js";
-import type { ApiConnection } from "./kind-client.js";
+import type { ApiConnection } from "../client/kind-client.js";
 import { LeaderElector } from "./leader/leader-elector.js";
 import type { LeaderElectorOptions } from "./leader/leader-elector.js";
 import type { RuntimeMetrics } from "./metrics.js";

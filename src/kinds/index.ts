@@ -15,3 +15,5 @@ export {
 export type { GeneratedKind } from "../../gen/kinds.js";
 export { cascadeDeletionFinalizer, deletionFinalizers } from "./object.js";
 export type { KindInfo, KrakeObject, MessageCodec } from "./object.js";
+export { resolveMethod, rpcOf, serviceMethods } from "./methods.js";
+export type { KindMethodsShape, MethodVerb, ResolvedMethod } from "./methods.js";

@@ -34,6 +34,8 @@ export interface KindInfo<T extends KrakeObject = KrakeObject> {
   codec: MessageCodec<T>;
   /** The grpc-js service that ts-proto generated for the kind. */
   service: ServiceDefinition;
+  /** The request field holding the object ("application", "roleBinding"); lowerCamel(kind) when absent. */
+  bodyField?: string;
 }
 
 /** The finalizer every Delete appends by default; the garbage collector owns it. */

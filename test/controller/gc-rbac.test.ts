@@ -10,7 +10,7 @@ import { applicationKind } from "../../src/apiserver/kinds/index.js";
 import { leaseKind } from "../../src/apiserver/kinds/lease.js";
 import type { KrakeObject } from "../../src/apiserver/registry/kind.js";
 import type { RequestContext } from "../../src/apiserver/registry/request-context.js";
-import { ApiConnection } from "../../src/controller/kind-client.js";
+import { ApiConnection } from "../../src/client/kind-client.js";
 import { LeaseLock } from "../../src/controller/leader/lease-lock.js";
 import { Manager } from "../../src/controller/manager.js";
 import { setupGarbageCollector } from "../../src/controllers/gc/setup.js";

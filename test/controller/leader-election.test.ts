@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Lease } from "../../gen/krake/core/v1/lease.js";
 import { leaseKind } from "../../src/apiserver/kinds/lease.js";
-import { ApiConnection } from "../../src/controller/kind-client.js";
+import { ApiConnection } from "../../src/client/kind-client.js";
 import { checkTimings, LeaderElector } from "../../src/controller/leader/leader-elector.js";
 import { LeaseLock } from "../../src/controller/leader/lease-lock.js";
 import { useApi } from "../fixtures/api.js";

@@ -4,7 +4,7 @@ import { ClusterStatus_State } from "../../gen/krake/kubernetes/v1/cluster.js";
 import { applicationKind, clusterKind } from "../../src/apiserver/kinds/index.js";
 import { controllerFor } from "../../src/controller/builder.js";
 import { splitObjectKey } from "../../src/controller/keys.js";
-import { ApiConnection } from "../../src/controller/kind-client.js";
+import { ApiConnection } from "../../src/client/kind-client.js";
 import { Manager } from "../../src/controller/manager.js";
 import { RuntimeMetrics } from "../../src/controller/metrics.js";
 import type { ReconcileContext } from "../../src/controller/reconcile.js";

@@ -31,6 +31,12 @@ describe("gateway server", function () {
     expect(res.json).to.deep.equal({ user: "system:admin", groups: [], roles: [] });
   });
 
+  it("GET /release answers 202 with an empty body, as Krake's", async () => {
+    const res = await rest(api, "GET", "/release");
+    expect(res.status).to.equal(202);
+    expect(res.text).to.equal("");
+  });
+
   it("/livez and /readyz", async () => {
     expect((await rest(api, "GET", "/livez")).json).to.deep.equal({ status: "ok" });
     const ready = await rest(api, "GET", "/readyz");

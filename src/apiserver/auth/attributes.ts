@@ -1,3 +1,4 @@
+import { resolveMethod } from "../../kinds/methods.js";
 import type { KindDescription, KrakeObject } from "../registry/kind.js";
 
 /** The RBAC verbs a request can need. `watch` is granted by a rule with `list` or `watch`. */
@@ -34,25 +35,27 @@ export interface MethodAccess {
  */
 export function methodAccess<T extends KrakeObject>(kind: KindDescription<T>, rpc: string): MethodAccess {
   const plural = kind.plural;
+  const resolved = resolveMethod(kind, rpc);
+  if (!resolved) throw new Error(`${kind.kind}: no access rule for method ${rpc}`);
   let verb: Verb;
   let resource = plural;
-  if (rpc === `Create${kind.kind}`) verb = "create";
-  else if (rpc === `Get${kind.kind}`) verb = "get";
-  else if (rpc.startsWith("List")) verb = "list";
-  else if (rpc.startsWith("Watch")) verb = "watch";
-  else if (rpc === `Update${kind.kind}Status`) [verb, resource] = ["update", `${plural}/status`];
-  else if (rpc === `Update${kind.kind}`) verb = "update";
-  else if (rpc === `Delete${kind.kind}`) verb = "delete";
-  else {
-    const sub = kind.subresources?.find((s) => rpc === `${s.verb}${kind.kind}`);
-    if (!sub) throw new Error(`${kind.kind}: no access rule for method ${rpc}`);
-    [verb, resource] = ["update", sub.rbacResource ?? `${plural}/${sub.name}`];
+  switch (resolved.verb) {
+    case "updateStatus":
+      [verb, resource] = ["update", `${plural}/status`];
+      break;
+    case "subresource": {
+      const sub = kind.subresources!.find((s) => s.name === resolved.subresource)!;
+      [verb, resource] = ["update", sub.rbacResource ?? `${plural}/${sub.name}`];
+      break;
+    }
+    default:
+      verb = resolved.verb;
   }
-  const bodyField = kind.kind.charAt(0).toLowerCase() + kind.kind.slice(1);
+  const bodyField = resolved.bodyField;
   const namespaceOf = (req: Fields): string => {
     if (!kind.namespaced) return "";
     const ns = typeof req.namespace === "string" ? req.namespace : "";
-    if (ns || verb !== "create") return ns;
+    if (ns || verb !== "create" || !bodyField) return ns;
     // A create without a namespace in the request lands in the body's namespace (registry rule).
     const meta = (req[bodyField] as { metadata?: { namespace?: unknown } } | undefined)?.metadata;
     return typeof meta?.namespace === "string" ? meta.namespace : "";

@@ -32,7 +32,7 @@ export interface BuiltinOptions {
 const json = (status: number, body: unknown): BuiltinResponse => ({ status, type: "application/json", body: JSON.stringify(body) });
 
 /**
- * The routes that are not RPCs: Krake's `/` and `/me`, probes, metrics and
+ * The routes that are not RPCs: Krake's `/`, `/me` and `/release`, probes, metrics and
  * the OpenAPI document.
  */
 export class Builtins {
@@ -44,6 +44,8 @@ export class Builtins {
     this.routes = new Map<string, Builtin>([
       ["/", async () => json(200, { version })],
       ["/me", async (ctx) => json(200, opts.whoami ? opts.whoami(ctx) : { user: ctx.user, roles: [] })],
+      // Krake's release endpoint: accepted, nothing to say.
+      ["/release", async () => ({ status: 202, type: "text/plain", body: "" })],
       ["/livez", async () => json(200, { status: "ok" })],
       ["/readyz", () => readiness(opts.cache, readyTimeoutMs)],
       ["/metrics", async () => ({ status: 200, type: opts.metrics.registry.contentType, body: await opts.metrics.registry.metrics() })],

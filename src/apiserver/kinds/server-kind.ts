@@ -14,6 +14,8 @@ export interface ServerHooks<T extends KrakeObject> {
   /** The kind's own checks; the shared metadata rules always run first. */
   validate?: (obj: T) => FieldError[];
   prepareForCreate?: (obj: T) => void;
+  /** See KindDescription.changedImmutableField. */
+  changedImmutableField?: (next: T, current: T) => string | undefined;
   /** By subresource name ("binding"). */
   subresources?: Record<string, SubresourceHooks<T>>;
 }
@@ -43,6 +45,7 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     namespaced: info.namespaced,
     codec: info.codec,
     service: info.service,
+    bodyField: info.bodyField,
     // ts-proto fills a message's defaults from an empty partial: a fresh status, whatever its fields.
     emptyStatus: info.status ? () => (info.codec.fromPartial({ status: {} }) as { status?: unknown }).status : undefined,
     stateName: state ? (obj) => {
@@ -51,6 +54,7 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     } : undefined,
     subresources: subresources.length ? subresources : undefined,
     prepareForCreate: hooks.prepareForCreate,
+    changedImmutableField: hooks.changedImmutableField,
     validate: (obj) => [...validateMetadata(obj.metadata, { namespaced: info.namespaced }), ...(validateKind?.(obj) ?? [])],
   };
 }

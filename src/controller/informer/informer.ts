@@ -6,7 +6,7 @@ import type { ResponseStream } from "../../client/promise-client.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { realClock, sleep } from "../clock.js";
 import { isExpired } from "../grpc-errors.js";
-import type { KindClient, WatchEvent } from "../kind-client.js";
+import type { KindClient, WatchEvent } from "../../client/kind-client.js";
 import { objectKey } from "../keys.js";
 import { Indexer } from "./indexer.js";
 import type { IndexFunc } from "./indexer.js";

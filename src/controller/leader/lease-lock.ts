@@ -2,7 +2,7 @@ import type { Lease, LeaseSpec } from "../../../gen/krake/core/v1/lease.js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
 import type { CallSettings } from "../../client/promise-client.js";
 import { isNotFound } from "../grpc-errors.js";
-import type { KindClient } from "../kind-client.js";
+import type { KindClient } from "../../client/kind-client.js";
 
 /**
  * One Lease object as a lock. Every write carries the resource version it

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { leaseKind } from "../../kinds/index.js";
-import { ApiConnection } from "../kind-client.js";
+import { ApiConnection } from "../../client/kind-client.js";
 import { LeaseLock } from "../leader/lease-lock.js";
 import { Manager } from "../manager.js";
 import { RuntimeMetrics } from "../metrics.js";

@@ -1,9 +1,11 @@
 import { Channel as GrpcChannel, credentials as grpcCredentials } from "@grpc/grpc-js";
 import type { ChannelInterface as Channel, ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
 import type { EventType } from "../../gen/krake/core/v1/watch.js";
+import { serviceMethods } from "../kinds/methods.js";
+import type { MethodVerb } from "../kinds/methods.js";
 import type { KindInfo, KrakeObject } from "../kinds/object.js";
-import { createClient } from "../client/promise-client.js";
-import type { CallSettings, ResponseStream } from "../client/promise-client.js";
+import { createClient } from "./promise-client.js";
+import type { CallSettings, ResponseStream } from "./promise-client.js";
 
 export interface ListOptions {
   /** "" = every namespace (always "" for global kinds). */
@@ -40,9 +42,10 @@ export interface DeleteOptions {
 }
 
 /**
- * The standard methods of one kind's service, the same for every kind. Built
- * from the kind's generated service by the AIP method names, like the server
- * side (kind-service.ts). Settings may carry an AbortSignal: it cancels the
+ * The standard methods of one kind's service, the same for every kind: the one
+ * generic client, which the controllers and krakectl wrap. Built from the
+ * kind's generated service with the method roles the server dispatches on
+ * too (kinds/methods.ts). Settings may carry an AbortSignal: it cancels the
  * call (or the watch stream), and an aborted signal fails the call before it
  * is sent.
  */
@@ -75,25 +78,28 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
     string,
     Call
   >;
-  const names = Object.keys(kind.service);
-  const find = (name: string | ((n: string) => boolean)): Call | undefined => {
-    const key = typeof name === "string" ? name : names.find(name);
+  const byVerb = new Map<string, string>();
+  for (const [key, m] of serviceMethods(kind, kind.service as unknown as Record<string, { path: string }>)) {
+    if (m.verb !== "subresource") byVerb.set(m.verb, key);
+  }
+  const find = (verb: MethodVerb): Call | undefined => {
+    const key = byVerb.get(verb);
     return key && key in raw ? raw[key] : undefined;
   };
-  const method = (name: string | ((n: string) => boolean)): Call => {
-    const m = find(name);
-    if (!m) throw new Error(`${kind.kind}: the service has no method ${typeof name === "string" ? name : "matching"}`);
+  const method = (verb: MethodVerb): Call => {
+    const m = find(verb);
+    if (!m) throw new Error(`${kind.kind}: the service has no ${verb} method`);
     return m;
   };
   const k = kind.kind;
-  const body = k.charAt(0).toLowerCase() + k.slice(1);
-  const listM = method((n) => n.startsWith("list"));
-  const watchM = method((n) => n.startsWith("watch"));
-  const getM = method(`get${k}`);
-  const createM = method(`create${k}`);
-  const updateM = method(`update${k}`);
-  const statusM = find(`update${k}Status`);
-  const deleteM = method(`delete${k}`);
+  const body = kind.bodyField ?? k.charAt(0).toLowerCase() + k.slice(1);
+  const listM = method("list");
+  const watchM = method("watch");
+  const getM = method("get");
+  const createM = method("create");
+  const updateM = method("update");
+  const statusM = find("updateStatus");
+  const deleteM = method("delete");
   /** A caller's signal that has already aborted fails the call before it is sent. */
   const unary = async <R>(settings: CallSettings | undefined, call: (s: CallSettings | undefined) => unknown): Promise<R> => {
     settings?.signal?.throwIfAborted();

@@ -35,6 +35,24 @@ import {
 import { Role, RoleServiceService, RoleServiceDefinition } from "./krake/core/v1/role.js";
 import { RoleBinding, RoleBindingServiceService, RoleBindingServiceDefinition } from "./krake/core/v1/role_binding.js";
 import {
+  Cloud,
+  CloudServiceService,
+  CloudServiceDefinition,
+  cloudStatus_StateToJSON,
+  cloudStatus_StateFromJSON,
+  GlobalCloud,
+  GlobalCloudServiceService,
+  GlobalCloudServiceDefinition,
+} from "./krake/infrastructure/v1/cloud.js";
+import {
+  InfrastructureProvider,
+  InfrastructureProviderServiceService,
+  InfrastructureProviderServiceDefinition,
+  GlobalInfrastructureProvider,
+  GlobalInfrastructureProviderServiceService,
+  GlobalInfrastructureProviderServiceDefinition,
+} from "./krake/infrastructure/v1/infrastructure_provider.js";
+import {
   Application,
   ApplicationServiceService,
   ApplicationServiceDefinition,
@@ -48,6 +66,20 @@ import {
   clusterStatus_StateToJSON,
   clusterStatus_StateFromJSON,
 } from "./krake/kubernetes/v1/cluster.js";
+import {
+  MagnumCluster,
+  MagnumClusterServiceService,
+  MagnumClusterServiceDefinition,
+  magnumClusterStatus_StateToJSON,
+  magnumClusterStatus_StateFromJSON,
+} from "./krake/openstack/v1/magnum_cluster.js";
+import {
+  Project,
+  ProjectServiceService,
+  ProjectServiceDefinition,
+  projectStatus_StateToJSON,
+  projectStatus_StateFromJSON,
+} from "./krake/openstack/v1/project.js";
 
 /** The part of a ts-proto message codec (`MessageFns<T>`) that the table exposes. */
 export interface KindCodec<T> {
@@ -217,6 +249,82 @@ export const roleBindingKind = {
   state: undefined,
 } satisfies GeneratedKind<RoleBinding>;
 
+/** krake.infrastructure.v1.Cloud, served by krake.infrastructure.v1.CloudService. */
+export const cloudKind = {
+  api: "infrastructure" as const,
+  kind: "Cloud" as const,
+  plural: "clouds" as const,
+  clientKey: "clouds" as const,
+  namespaced: true,
+  typeName: "krake.infrastructure.v1.Cloud",
+  codec: Cloud,
+  service: CloudServiceService,
+  definition: CloudServiceDefinition,
+  bodyField: "cloud",
+  status: true,
+  subresources: [],
+  state: {
+    names: ["ONLINE", "FAILING_METRICS"] as const,
+    toName: cloudStatus_StateToJSON,
+    fromName: cloudStatus_StateFromJSON,
+  },
+} satisfies GeneratedKind<Cloud>;
+
+/** krake.infrastructure.v1.GlobalCloud, served by krake.infrastructure.v1.GlobalCloudService. */
+export const globalCloudKind = {
+  api: "infrastructure" as const,
+  kind: "GlobalCloud" as const,
+  plural: "globalclouds" as const,
+  clientKey: "globalClouds" as const,
+  namespaced: false,
+  typeName: "krake.infrastructure.v1.GlobalCloud",
+  codec: GlobalCloud,
+  service: GlobalCloudServiceService,
+  definition: GlobalCloudServiceDefinition,
+  bodyField: "globalCloud",
+  status: true,
+  subresources: [],
+  state: {
+    names: ["ONLINE", "FAILING_METRICS"] as const,
+    toName: cloudStatus_StateToJSON,
+    fromName: cloudStatus_StateFromJSON,
+  },
+} satisfies GeneratedKind<GlobalCloud>;
+
+/** krake.infrastructure.v1.InfrastructureProvider, served by krake.infrastructure.v1.InfrastructureProviderService. */
+export const infrastructureProviderKind = {
+  api: "infrastructure" as const,
+  kind: "InfrastructureProvider" as const,
+  plural: "infrastructureproviders" as const,
+  clientKey: "infrastructureProviders" as const,
+  namespaced: true,
+  typeName: "krake.infrastructure.v1.InfrastructureProvider",
+  codec: InfrastructureProvider,
+  service: InfrastructureProviderServiceService,
+  definition: InfrastructureProviderServiceDefinition,
+  bodyField: "infrastructureProvider",
+  status: false,
+  subresources: [],
+  state: undefined,
+} satisfies GeneratedKind<InfrastructureProvider>;
+
+/** krake.infrastructure.v1.GlobalInfrastructureProvider, served by krake.infrastructure.v1.GlobalInfrastructureProviderService. */
+export const globalInfrastructureProviderKind = {
+  api: "infrastructure" as const,
+  kind: "GlobalInfrastructureProvider" as const,
+  plural: "globalinfrastructureproviders" as const,
+  clientKey: "globalInfrastructureProviders" as const,
+  namespaced: false,
+  typeName: "krake.infrastructure.v1.GlobalInfrastructureProvider",
+  codec: GlobalInfrastructureProvider,
+  service: GlobalInfrastructureProviderServiceService,
+  definition: GlobalInfrastructureProviderServiceDefinition,
+  bodyField: "globalInfrastructureProvider",
+  status: false,
+  subresources: [],
+  state: undefined,
+} satisfies GeneratedKind<GlobalInfrastructureProvider>;
+
 /** krake.kubernetes.v1.Application, served by krake.kubernetes.v1.ApplicationService. */
 export const applicationKind = {
   api: "kubernetes" as const,
@@ -297,6 +405,50 @@ export const clusterKind = {
   },
 } satisfies GeneratedKind<Cluster>;
 
+/** krake.openstack.v1.MagnumCluster, served by krake.openstack.v1.MagnumClusterService. */
+export const magnumClusterKind = {
+  api: "openstack" as const,
+  kind: "MagnumCluster" as const,
+  plural: "magnumclusters" as const,
+  clientKey: "magnumClusters" as const,
+  namespaced: true,
+  typeName: "krake.openstack.v1.MagnumCluster",
+  codec: MagnumCluster,
+  service: MagnumClusterServiceService,
+  definition: MagnumClusterServiceDefinition,
+  bodyField: "magnumCluster",
+  status: true,
+  subresources: [
+    { name: "binding", rpc: "BindMagnumCluster", verb: "Bind", bodyField: "binding" },
+  ],
+  state: {
+    names: ["PENDING", "CREATING", "RUNNING", "RECONCILING", "DELETING", "FAILED"] as const,
+    toName: magnumClusterStatus_StateToJSON,
+    fromName: magnumClusterStatus_StateFromJSON,
+  },
+} satisfies GeneratedKind<MagnumCluster>;
+
+/** krake.openstack.v1.Project, served by krake.openstack.v1.ProjectService. */
+export const projectKind = {
+  api: "openstack" as const,
+  kind: "Project" as const,
+  plural: "projects" as const,
+  clientKey: "projects" as const,
+  namespaced: true,
+  typeName: "krake.openstack.v1.Project",
+  codec: Project,
+  service: ProjectServiceService,
+  definition: ProjectServiceDefinition,
+  bodyField: "project",
+  status: true,
+  subresources: [],
+  state: {
+    names: ["ONLINE", "FAILING_METRICS"] as const,
+    toName: projectStatus_StateToJSON,
+    fromName: projectStatus_StateFromJSON,
+  },
+} satisfies GeneratedKind<Project>;
+
 /** Every kind: by proto file name, then in declaration order. */
 export const generatedKinds = [
   leaseKind,
@@ -306,6 +458,12 @@ export const generatedKinds = [
   globalMetricsProviderKind,
   roleKind,
   roleBindingKind,
+  cloudKind,
+  globalCloudKind,
+  infrastructureProviderKind,
+  globalInfrastructureProviderKind,
   applicationKind,
   clusterKind,
+  magnumClusterKind,
+  projectKind,
 ] as const;

@@ -22,12 +22,15 @@ import {
 } from "./auth/index.js";
 import type { AccessControl } from "./auth/index.js";
 import type { ApiConfig } from "./config.js";
-import { ApiMetrics, Descriptors, Gateway } from "./gateway/index.js";
+import { Descriptors } from "../kinds/descriptors.js";
+import { Gateway } from "./gateway/index.js";
+import { ApiMetrics } from "./metrics.js";
 import { kindService, newRequestId } from "./grpc/kind-service.js";
 import type { KindServiceOptions } from "./grpc/kind-service.js";
-import { endedOnShutdown, WatchStreams } from "./grpc/watch-stream.js";
+import { endedOnShutdown } from "./grpc/watch-stream.js";
+import { WatchStreams } from "./watch-session.js";
 import { allKinds } from "./kinds/index.js";
-import type { AnyKind, KrakeObject } from "./registry/kind.js";
+import type { AnyKind, KrakeObject } from "./objects/kind.js";
 import { Registry } from "./registry/registry.js";
 import { requestIdFrom } from "./registry/request-context.js";
 import type { RequestContext } from "./registry/request-context.js";

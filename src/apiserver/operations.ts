@@ -2,11 +2,11 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { ApiError } from "../errors/api-error.js";
-import type { Descriptors } from "./gateway/descriptors.js";
+import type { Descriptors } from "../kinds/descriptors.js";
 import { serviceMethods } from "../kinds/methods.js";
 import { RequestChecker } from "./request-limits.js";
-import type { CachedObject } from "./watchcache/cached-object.js";
-import type { KrakeObject } from "./registry/kind.js";
+import type { CachedObject } from "./objects/cached-object.js";
+import type { KrakeObject } from "./objects/kind.js";
 import type { ListPage, Registry, WatchRequest } from "./registry/registry.js";
 import type { RequestContext } from "./registry/request-context.js";
 

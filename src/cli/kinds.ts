@@ -9,8 +9,13 @@ import type { Role } from "../../gen/krake/core/v1/role.js";
 import type { RoleBinding } from "../../gen/krake/core/v1/role_binding.js";
 import type { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import type { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
+import type { MagnumCluster } from "../../gen/krake/openstack/v1/magnum_cluster.js";
+import type { Project } from "../../gen/krake/openstack/v1/project.js";
+import { magnumClusterKind as generatedMagnumCluster, projectKind as generatedProject } from "../../gen/kinds.js";
+import type { ServiceDefinition as GrpcServiceDefinition } from "@grpc/grpc-js";
 import type { KrakeClients } from "../client/clients.js";
 import * as generated from "../kinds/index.js";
+import { stateReader } from "../kinds/index.js";
 import type { GeneratedKind, KrakeObject } from "../kinds/index.js";
 
 export type { KrakeObject } from "../kinds/index.js";
@@ -40,6 +45,8 @@ export interface KindInfo<T extends KrakeObject = KrakeObject> {
   /** Fully qualified proto message name, for the JSON codec. */
   protoName: string;
   codec: MessageCodec<T>;
+  /** ts-proto's grpc-js service: what the generic client (src/client/kind-client.ts) calls. */
+  service: GrpcServiceDefinition;
   definition: ServiceDefinition;
   client: ClientKey;
   /** Request field that carries the object: "application", "metricsProvider". */
@@ -52,7 +59,6 @@ export interface KindInfo<T extends KrakeObject = KrakeObject> {
 
 /** krakectl's view of a generated table entry. */
 function cliKind<T extends KrakeObject>(g: GeneratedKind<T> & { definition: ServiceDefinition; clientKey: ClientKey }): KindInfo<T> {
-  const state = g.state;
   return {
     api: g.api,
     kind: g.kind,
@@ -60,14 +66,12 @@ function cliKind<T extends KrakeObject>(g: GeneratedKind<T> & { definition: Serv
     namespaced: g.namespaced,
     protoName: g.typeName,
     codec: g.codec,
+    service: g.service,
     definition: g.definition,
     client: g.clientKey,
     bodyField: g.bodyField,
-    state: state && ((o) => {
-      const status = (o as { status?: { state?: number } }).status;
-      return status?.state === undefined ? undefined : state.toName(status.state);
-    }),
-    states: state ? [...state.names] : undefined,
+    state: stateReader<T>(g.state),
+    states: g.state ? [...g.state.names] : undefined,
   };
 }
 
@@ -79,6 +83,8 @@ export const metricsProviderKind = cliKind<MetricsProvider>(generated.metricsPro
 export const globalMetricsProviderKind = cliKind<GlobalMetricsProvider>(generated.globalMetricsProviderKind);
 export const roleKind = cliKind<Role>(generated.roleKind);
 export const roleBindingKind = cliKind<RoleBinding>(generated.roleBindingKind);
+export const projectKind = cliKind<Project>(generatedProject);
+export const magnumClusterKind = cliKind<MagnumCluster>(generatedMagnumCluster);
 
 /** Every kind of the generated table, for `apply` and other commands that take any kind. */
 export const allKinds: KindInfo[] = generated.allKinds.map((k) =>

@@ -4,8 +4,10 @@ import { applicationCommand } from "./commands/application.js";
 import { applyCommand } from "./commands/apply.js";
 import { clusterCommand } from "./commands/cluster.js";
 import { completionCommand } from "./commands/completion.js";
+import { infrastructureCommand } from "./commands/infrastructure.js";
 import { globalMetricCommand, metricCommand } from "./commands/metric.js";
 import { globalMetricsProviderCommand, metricsProviderCommand } from "./commands/metrics-provider.js";
+import { openstackCommand } from "./commands/openstack.js";
 import { positiveSeconds } from "./commands/options.js";
 import { roleBindingCommand, roleCommand } from "./commands/role.js";
 import { defaultApiUrl, defaultUser } from "./config.js";
@@ -64,7 +66,8 @@ export function buildProgram(): Command {
     .addCommand(globalMetricsProviderCommand())
     .addCommand(roleCommand())
     .addCommand(roleBindingCommand());
-  program.addCommand(kube).addCommand(core).addCommand(applyCommand());
+  program.addCommand(kube).addCommand(core).addCommand(openstackCommand()).addCommand(applyCommand());
+  program.addCommand(infrastructureCommand());
   program.addCommand(completionCommand(program));
   propagate(program);
   return program;

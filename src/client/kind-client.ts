@@ -1,7 +1,7 @@
 import { Channel as GrpcChannel, credentials as grpcCredentials } from "@grpc/grpc-js";
-import type { ChannelInterface as Channel, ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
+import type { ChannelInterface as Channel, ChannelCredentials, ChannelOptions, ClientOptions } from "@grpc/grpc-js";
 import type { EventType } from "../../gen/krake/core/v1/watch.js";
-import { serviceMethods } from "../kinds/methods.js";
+import { resolveMethod, rpcOf } from "../kinds/methods.js";
 import type { MethodVerb } from "../kinds/methods.js";
 import type { KindInfo, KrakeObject } from "../kinds/object.js";
 import { createClient } from "./promise-client.js";
@@ -72,15 +72,17 @@ interface ListResponse<T> {
 }
 
 /** Builds the standard methods of `kind` over `channel`. */
-export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Channel): KindClient<T> {
+export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Channel, options: Partial<ClientOptions> = {}): KindClient<T> {
   const service = kind.service as unknown as Parameters<typeof createClient>[0];
-  const raw = createClient(service, channel.getTarget(), grpcCredentials.createInsecure(), { channelOverride: channel }) as unknown as Record<
+  const raw = createClient(service, channel.getTarget(), grpcCredentials.createInsecure(), { ...options, channelOverride: channel }) as unknown as Record<
     string,
     Call
   >;
   const byVerb = new Map<string, string>();
-  for (const [key, m] of serviceMethods(kind, kind.service as unknown as Record<string, { path: string }>)) {
-    if (m.verb !== "subresource") byVerb.set(m.verb, key);
+  // The standard methods; subresources are not this client's business.
+  for (const [key, m] of Object.entries(kind.service as unknown as Record<string, { path: string }>)) {
+    const resolved = resolveMethod(kind, rpcOf(m.path));
+    if (resolved && resolved.verb !== "subresource") byVerb.set(resolved.verb, key);
   }
   const find = (verb: MethodVerb): Call | undefined => {
     const key = byVerb.get(verb);
@@ -186,7 +188,13 @@ export class ApiConnection {
   private readonly channel: Channel;
   private readonly clients = new Map<string, KindClient<KrakeObject>>();
 
-  constructor(endpoint: string, credentials: ChannelCredentials = grpcCredentials.createInsecure(), options: ChannelOptions = {}) {
+  /** `clientOptions`: per-call options of every client (interceptors, e.g. a bearer token). */
+  constructor(
+    endpoint: string,
+    credentials: ChannelCredentials = grpcCredentials.createInsecure(),
+    options: ChannelOptions = {},
+    private readonly clientOptions: Partial<ClientOptions> = {},
+  ) {
     this.endpoint = endpoint;
     this.channel = new GrpcChannel(endpoint, credentials, { ...controllerChannelOptions, ...options });
   }
@@ -195,7 +203,7 @@ export class ApiConnection {
     const key = `${kind.api}/${kind.plural}`;
     let c = this.clients.get(key);
     if (!c) {
-      c = kindClient(kind, this.channel) as unknown as KindClient<KrakeObject>;
+      c = kindClient(kind, this.channel, this.clientOptions) as unknown as KindClient<KrakeObject>;
       this.clients.set(key, c);
     }
     return c as unknown as KindClient<T>;

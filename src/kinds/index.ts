@@ -13,7 +13,7 @@ export {
   roleKind,
 } from "../../gen/kinds.js";
 export type { GeneratedKind } from "../../gen/kinds.js";
-export { cascadeDeletionFinalizer, deletionFinalizers } from "./object.js";
-export type { KindInfo, KrakeObject, MessageCodec } from "./object.js";
+export { cascadeDeletionFinalizer, deletionFinalizers, stateReader } from "./object.js";
+export type { KindInfo, KrakeObject, MessageCodec, StateEnum } from "./object.js";
 export { resolveMethod, rpcOf, serviceMethods } from "./methods.js";
 export type { KindMethodsShape, MethodVerb, ResolvedMethod } from "./methods.js";

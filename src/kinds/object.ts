@@ -61,3 +61,18 @@ export const deletionFinalizers: Readonly<Record<string, string>> = {
   background: "background_deletion",
   orphan: "orphan_deletion",
 };
+
+/** A kind's state enum as the kind table gives it: its value names and the number → name conversion. */
+export interface StateEnum {
+  readonly names: readonly string[];
+  toName(value: number): string;
+}
+
+/** `status.state` by its enum name, for kinds whose table entry has a state; undefined otherwise. */
+export function stateReader<T>(state: StateEnum | undefined): ((obj: T) => string | undefined) | undefined {
+  if (!state) return undefined;
+  return (obj) => {
+    const status = (obj as { status?: { state?: number } }).status;
+    return status?.state === undefined ? undefined : state.toName(status.state);
+  };
+}

@@ -60,3 +60,15 @@ export function parseObjectKey(prefix: string, key: string): ObjectKeyParts | un
   if (parts.length === 4) return { api: parts[0], plural: parts[1], namespace: parts[2], name: parts[3] };
   return undefined;
 }
+
+/**
+ * `api/plural` of an object key under `prefix` (what selects its kind's
+ * cache), undefined for a key that is not one. Cheaper than parseObjectKey:
+ * it runs for every event of the store watch.
+ */
+export function kindOfKey(prefix: string, key: string): string | undefined {
+  const start = prefix.length + 1;
+  const a = key.indexOf("/", start);
+  const b = a < 0 ? -1 : key.indexOf("/", a + 1);
+  return b < 0 ? undefined : key.slice(start, b);
+}

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { UpdateApplicationRequest } from "../../gen/krake/kubernetes/v1/application.js";
-import { Descriptors } from "../../src/apiserver/gateway/descriptors.js";
+import { Descriptors } from "../../src/kinds/descriptors.js";
 import { fieldErrorsTrailer } from "../../src/apiserver/grpc/errors.js";
 import { RequestChecker } from "../../src/apiserver/request-limits.js";
 

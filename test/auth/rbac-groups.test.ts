@@ -17,7 +17,7 @@ import { RbacAuthorizer } from "../../src/apiserver/auth/rbac.js";
 import { RbacIndex } from "../../src/apiserver/auth/rbac-index.js";
 import type { UserInfo } from "../../src/apiserver/auth/user.js";
 import { allKinds, roleBindingKind, roleKind } from "../../src/apiserver/kinds/index.js";
-import { CachedObject } from "../../src/apiserver/watchcache/cached-object.js";
+import { CachedObject } from "../../src/apiserver/objects/cached-object.js";
 import { KindCache } from "../../src/apiserver/watchcache/kind-cache.js";
 import { ApiError, Status } from "../../src/errors/api-error.js";
 import type { KrakeClients } from "../../src/client/clients.js";

@@ -15,7 +15,7 @@ import type { Store } from "../../src/store/store.js";
 import type { UserInfo } from "../../src/apiserver/auth/user.js";
 import { allKinds, applicationKind, roleKind } from "../../src/apiserver/kinds/index.js";
 import { roleBindingKind } from "../../src/apiserver/kinds/index.js";
-import { CachedObject } from "../../src/apiserver/watchcache/cached-object.js";
+import { CachedObject } from "../../src/apiserver/objects/cached-object.js";
 import { KindCache } from "../../src/apiserver/watchcache/kind-cache.js";
 import type { StoreCache } from "../../src/apiserver/watchcache/store-cache.js";
 import { ApiError, Status } from "../../src/errors/api-error.js";

@@ -117,6 +117,12 @@ describe("codegen: the kind table (protoc-gen-krake-kinds)", () => {
       "Lease",
       "Application",
       "Cluster",
+      "GlobalInfrastructureProvider",
+      "InfrastructureProvider",
+      "GlobalCloud",
+      "Cloud",
+      "Project",
+      "MagnumCluster",
     ]);
     const table: readonly GeneratedKind[] = generatedKinds;
     expect(table.map((k) => ({ kind: k.kind, service: k.definition.fullName, typeName: k.typeName }))).to.have.deep.members(expected);

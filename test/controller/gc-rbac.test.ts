@@ -8,7 +8,7 @@ import { RoleBinding } from "../../gen/krake/core/v1/role_binding.js";
 import type { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { applicationKind } from "../../src/apiserver/kinds/index.js";
 import { leaseKind } from "../../src/apiserver/kinds/lease.js";
-import type { KrakeObject } from "../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../src/apiserver/objects/kind.js";
 import type { RequestContext } from "../../src/apiserver/registry/request-context.js";
 import { ApiConnection } from "../../src/client/kind-client.js";
 import { LeaseLock } from "../../src/controller/leader/lease-lock.js";

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
 import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
 import type { FieldError } from "../../src/errors/api-error.js";
-import { Descriptors } from "../../src/apiserver/gateway/descriptors.js";
+import { Descriptors } from "../../src/kinds/descriptors.js";
 import { JsonDecoder, queryBoolean } from "../../src/apiserver/gateway/json/decode.js";
 import { JsonEncoder } from "../../src/apiserver/gateway/json/encode.js";
 import { Application, ApplicationStatus_State } from "../../gen/krake/kubernetes/v1/application.js";

@@ -62,6 +62,18 @@ function objectFor(kind: string): Json {
       return fixture("globalmetricsprovider.json");
     case "MetricsProvider":
       return rename(fixture("globalmetricsprovider.json"), "MetricsProvider");
+    case "GlobalInfrastructureProvider":
+      return fixture("globalinfrastructureprovider.json");
+    case "InfrastructureProvider":
+      return fixture("infrastructureprovider.json");
+    case "GlobalCloud":
+      return fixture("globalcloud.json");
+    case "Cloud":
+      return fixture("cloud.json");
+    case "Project":
+      return fixture("project.json");
+    case "MagnumCluster":
+      return fixture("magnumcluster.json");
     case "Lease":
       return { api: "core", kind: "Lease", metadata: { name: "leader" }, spec: { holder_identity: "replica-1", lease_duration_seconds: 15 } };
     default:
@@ -101,6 +113,14 @@ const subresources: Record<string, { body: Json; check(res: RestResponse): void 
     check(res) {
       expect(res.status, res.text).to.equal(200);
       expect(((res.json.status as Json).scheduled_to as Json).name).to.equal("os-1");
+    },
+  },
+  BindMagnumCluster: {
+    body: { project: { api: "openstack", kind: "Project", namespace: NS, name: "os-project-1" }, template: "tmpl-1" },
+    check(res) {
+      expect(res.status, res.text).to.equal(200);
+      expect((res.json.status as Json).template).to.equal("tmpl-1");
+      expect(((res.json.status as Json).project as Json).name).to.equal("os-project-1");
     },
   },
 };

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ApiError, Status } from "../../src/errors/api-error.js";
 import {
+  kindOfKey,
   DEFAULT_KEY_PREFIX,
   kindPrefix,
   namespacePrefix,
@@ -65,5 +66,12 @@ describe("store keys", () => {
     }
     expect(() => kindPrefix("krake", "core", "roles")).to.throw(/prefix/);
     expect(() => kindPrefix("/krake/", "core", "roles")).to.throw(/prefix/);
+  });
+
+  it("kindOfKey names the kind of an object key (what routes a store event), and nothing else", () => {
+    expect(kindOfKey("/krake", objectKey("/krake", "kubernetes", "applications", "ns", "a"))).to.equal("kubernetes/applications");
+    expect(kindOfKey("/krake", objectKey("/krake", "core", "roles", "", "r"))).to.equal("core/roles");
+    expect(kindOfKey("/krake", "/krake/core")).to.equal(undefined);
+    expect(kindOfKey("/krake", "/krake/core/roles")).to.equal(undefined);
   });
 });

@@ -1,5 +1,5 @@
 import { resolveMethod } from "../../kinds/methods.js";
-import type { KindDescription, KrakeObject } from "../registry/kind.js";
+import type { KindDescription, KrakeObject } from "../objects/kind.js";
 
 /** The RBAC verbs a request can need. `watch` is granted by a rule with `list` or `watch`. */
 export type Verb = "create" | "get" | "list" | "watch" | "update" | "delete";

@@ -1,7 +1,7 @@
 import type { RoleRule } from "../../../gen/krake/core/v1/role.js";
 import type { Role } from "../../../gen/krake/core/v1/role.js";
 import type { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
-import type { KrakeObject } from "../registry/kind.js";
+import type { KrakeObject } from "../objects/kind.js";
 
 /** What the index reads of a watch-cache KindCache. */
 export interface ObjectSource {

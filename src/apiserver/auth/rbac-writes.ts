@@ -1,3 +1,4 @@
+import { kindPrefix } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 
 /**
@@ -8,7 +9,7 @@ import type { Store } from "../../store/store.js";
  * this process applies to the very next request.
  */
 export function observeRbacWrites(store: Store, prefix: string, onWrite: (revision: number) => void): Store {
-  const watched = [`${prefix}/core/roles/`, `${prefix}/core/rolebindings/`];
+  const watched = [kindPrefix(prefix, "core", "roles"), kindPrefix(prefix, "core", "rolebindings")];
   const isRbac = (key: string) => watched.some((p) => key.startsWith(p));
   const report = (key: string, write: Promise<number>): Promise<number> =>
     isRbac(key)

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { parseAllDocuments } from "yaml";
 import type { FieldError } from "../../errors/api-error.js";
 import { allKinds } from "../kinds/index.js";
-import type { AnyKind, KrakeObject } from "../registry/kind.js";
+import type { AnyKind, KrakeObject } from "../objects/kind.js";
 import { setStatus } from "../registry/object-fields.js";
 import { objectKey } from "../../store/keys.js";
 

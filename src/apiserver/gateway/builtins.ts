@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Status } from "../../errors/api-error.js";
 import type { RequestContext } from "../registry/request-context.js";
 import type { StoreCache } from "../watchcache/store-cache.js";
-import type { ApiMetrics } from "./metrics.js";
+import type { ApiMetrics } from "../metrics.js";
 import { HttpError } from "./problem.js";
 
 export const defaultOpenapiPath = fileURLToPath(new URL("../../../gen/openapi.json", import.meta.url));

@@ -1,8 +1,6 @@
 // The REST/JSON gateway: krake-api's HTTP transport.
 export { Gateway } from "./gateway.js";
 export type { GatewayOptions, HttpConfig } from "./gateway.js";
-export { ApiMetrics } from "./metrics.js";
-export { Descriptors } from "./descriptors.js";
 export { JsonEncoder } from "./json/encode.js";
 export { JsonDecoder } from "./json/decode.js";
 export { httpStatusOf, toProblem, HttpError } from "./problem.js";

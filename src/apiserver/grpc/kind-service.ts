@@ -8,10 +8,10 @@ import type {
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { ApiError, Status } from "../../errors/api-error.js";
-import type { Descriptors } from "../gateway/descriptors.js";
+import type { Descriptors } from "../../kinds/descriptors.js";
 import { methodAccess } from "../auth/attributes.js";
 import type { MethodAccess } from "../auth/attributes.js";
-import type { KrakeObject } from "../registry/kind.js";
+import type { KrakeObject } from "../objects/kind.js";
 import type { Registry } from "../registry/registry.js";
 import type { RequestContext } from "../registry/request-context.js";
 import { encodeList, kindOperations } from "../operations.js";
@@ -19,7 +19,8 @@ import type { Fields } from "../operations.js";
 import type { ErrorLogger } from "./errors.js";
 import { toServiceError } from "./errors.js";
 import { serveWatch } from "./watch-stream.js";
-import type { WatchStreamOptions, WatchStreams } from "./watch-stream.js";
+import type { WatchStreams } from "../watch-session.js";
+import type { WatchStreamOptions } from "./watch-stream.js";
 
 export { encodeList, lowerCamel } from "../operations.js";
 

@@ -1,41 +1,23 @@
 import type { Server, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { ApiError } from "../../errors/api-error.js";
-import type { KrakeObject } from "../registry/kind.js";
+import type { ApiError } from "../../errors/api-error.js";
+import type { KrakeObject } from "../objects/kind.js";
 import type { Registry, WatchRequest } from "../registry/registry.js";
 import type { RequestContext } from "../registry/request-context.js";
-import type { CacheWatch } from "../watchcache/kind-cache.js";
+import { watchSession } from "../watch-session.js";
+import type { WatchStreams } from "../watch-session.js";
 import type { ErrorLogger } from "./errors.js";
 import { toServiceError } from "./errors.js";
+
 
 export interface WatchStreamOptions {
   /** Events written but not yet taken by the transport before a watcher is dropped as too slow. */
   maxPendingEvents: number;
 }
 
-/** The open watch streams of a server, so that shutdown can end them. */
-export class WatchStreams {
-  private readonly open = new Set<() => void>();
-
-  get size(): number {
-    return this.open.size;
-  }
-
-  add(end: () => void): () => void {
-    this.open.add(end);
-    return () => this.open.delete(end);
-  }
-
-  /** Ends every stream cleanly (status OK): clients resume from their last version elsewhere. */
-  endAll(): void {
-    for (const end of [...this.open]) end();
-  }
-}
-
 /**
  * One gRPC Watch stream: events come from the watch cache already encoded
- * (one encoding shared by every watcher) and are written as they are. A
- * watcher whose client does not keep up is closed with RESOURCE_EXHAUSTED
- * instead of buffering without bound or slowing the others.
+ * (one encoding shared by every watcher) and are written as they are; the
+ * session (../watch-session.ts) does the rest.
  */
 export function serveWatch<T extends KrakeObject>(
   registry: Registry<T>,
@@ -44,57 +26,17 @@ export function serveWatch<T extends KrakeObject>(
   req: WatchRequest,
   opts: { watch: WatchStreamOptions; streams: WatchStreams; log: ErrorLogger; guard?: () => ApiError | undefined },
 ): void {
-  let watch: CacheWatch | undefined;
-  let done = false;
-  let pending = 0;
-  const written = () => {
-    pending--;
-  };
-  const finish = (err?: unknown) => {
-    if (done) return;
-    done = true;
-    watch?.stop();
-    unregister();
-    if (err === undefined) call.end();
-    else call.emit("error", toServiceError(err, ctx.requestId, opts.log));
-  };
-  const unregister = opts.streams.add(() => finish());
-  const abandon = () => {
-    // The client is gone: release the watcher, write nothing.
-    done = true;
-    watch?.stop();
-    unregister();
-  };
-  call.on("cancelled", abandon);
-  call.on("error", abandon);
-  registry
-    .watch(ctx, req, {
-      onEvent(event) {
-        if (done) return;
-        // Still allowed? (O(1) unless a Role or RoleBinding changed.)
-        const denied = opts.guard?.();
-        if (denied) {
-          finish(denied);
-          return;
-        }
-        if (pending >= opts.watch.maxPendingEvents) {
-          finish(ApiError.tooManyRequests("the watch client is too slow; watch again from the last version seen"));
-          return;
-        }
-        pending++;
-        call.write(event.object.frame(event.type), written);
-      },
-      onClose(err) {
-        finish(err);
-      },
-    })
-    .then(
-      (w) => {
-        watch = w;
-        if (done) w.stop();
-      },
-      (err: unknown) => finish(err),
-    );
+  const session = watchSession(registry, ctx, req, { ...opts.watch, streams: opts.streams, guard: opts.guard }, {
+    start() {},
+    write: (event, taken) => call.write(event.object.frame(event.type), taken),
+    end(err) {
+      if (err === undefined) call.end();
+      else call.emit("error", toServiceError(err, ctx.requestId, opts.log));
+    },
+  });
+  // The client is gone: release the watcher, write nothing.
+  call.on("cancelled", () => session.abandon());
+  call.on("error", () => session.abandon());
 }
 
 /**

@@ -6,8 +6,8 @@ import * as generated from "../../kinds/index.js";
 import { validateMetric } from "../registry/validation/metric.js";
 import { validateMetricsProvider } from "../registry/validation/metrics-provider.js";
 import { validateRole, validateRoleBinding } from "../registry/validation/role.js";
-import { anyKind } from "../registry/kind.js";
-import type { AnyKind } from "../registry/kind.js";
+import { anyKind } from "../objects/kind.js";
+import type { AnyKind } from "../objects/kind.js";
 import { serverKind } from "./server-kind.js";
 
 export const roleKind = serverKind<Role>(generated.roleKind, { validate: validateRole });

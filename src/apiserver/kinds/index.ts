@@ -1,7 +1,7 @@
 import { generatedKinds } from "../../../gen/kinds.js";
 import type { GeneratedKind } from "../../kinds/index.js";
-import { anyKind } from "../registry/kind.js";
-import type { AnyKind, KrakeObject } from "../registry/kind.js";
+import { anyKind } from "../objects/kind.js";
+import type { AnyKind, KrakeObject } from "../objects/kind.js";
 import { applicationKind } from "./application.js";
 import { clusterKind } from "./cluster.js";
 import { coreKinds, roleBindingKind, roleKind } from "./core.js";

@@ -1,6 +1,7 @@
 import type { FieldError } from "../../errors/api-error.js";
+import { stateReader } from "../../kinds/index.js";
 import type { GeneratedKind } from "../../kinds/index.js";
-import type { KindDescription, KrakeObject, Subresource } from "../registry/kind.js";
+import type { KindDescription, KrakeObject, Subresource } from "../objects/kind.js";
 import { validateMetadata } from "../registry/validation/metadata.js";
 
 /** What the server adds to a subresource the proto declares: its rule. */
@@ -36,7 +37,6 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     if (!rule) throw new Error(`${info.kind}: the service declares ${s.rpc} but the server has no rule for "${s.name}"`);
     return { name: s.name, verb: s.verb, bodyField: s.bodyField, ...rule };
   });
-  const state = info.state;
   const validateKind = hooks.validate;
   return {
     api: info.api,
@@ -48,10 +48,7 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     bodyField: info.bodyField,
     // ts-proto fills a message's defaults from an empty partial: a fresh status, whatever its fields.
     emptyStatus: info.status ? () => (info.codec.fromPartial({ status: {} }) as { status?: unknown }).status : undefined,
-    stateName: state ? (obj) => {
-      const status = (obj as { status?: { state?: number } }).status;
-      return status?.state === undefined ? undefined : state.toName(status.state);
-    } : undefined,
+    stateName: stateReader<T>(info.state),
     subresources: subresources.length ? subresources : undefined,
     prepareForCreate: hooks.prepareForCreate,
     changedImmutableField: hooks.changedImmutableField,

@@ -1,9 +1,9 @@
 import { ApiError } from "../../errors/api-error.js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
-import type { CachedObject } from "../watchcache/cached-object.js";
+import type { CachedObject } from "../objects/cached-object.js";
 import type { CacheWatch, KindCache } from "../watchcache/kind-cache.js";
 import type { StoreCache } from "../watchcache/store-cache.js";
-import type { KrakeObject } from "./kind.js";
+import type { KrakeObject } from "../objects/kind.js";
 
 /**
  * Krake's `blocking=<state>`: after a write at `written.revision`, waits until

@@ -1,6 +1,6 @@
 import { Metadata } from "../../../gen/krake/core/v1/types.js";
-import { encodeMessage, encodeWith } from "./encode.js";
-import type { KrakeObject, MessageCodec } from "./kind.js";
+import { encodeMessage, encodeWith } from "../objects/encode.js";
+import type { KrakeObject, MessageCodec } from "../objects/kind.js";
 
 /** Fields of an object that are neither envelope, metadata nor status: its spec (or Role's rules). */
 const nonSpecFields = new Set(["api", "kind", "metadata", "status"]);

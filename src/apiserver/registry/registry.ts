@@ -4,16 +4,16 @@ import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
 import { kindPrefix, namespacePrefix, objectKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
-import { CachedObject } from "../watchcache/cached-object.js";
+import { CachedObject } from "../objects/cached-object.js";
 import type { CacheWatch, LabelMatcher, WatchListener } from "../watchcache/kind-cache.js";
 import type { KindCache } from "../watchcache/kind-cache.js";
 import type { StoreCache } from "../watchcache/store-cache.js";
 import { waitForState } from "./blocking.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
-import type { KindDescription, KrakeObject, Subresource } from "./kind.js";
+import type { KindDescription, KrakeObject, Subresource } from "../objects/kind.js";
 import { parseLabelSelector } from "./label-selector.js";
 import { bytesEqual, cloneObject, copySpec, encodeStoredAndStamped, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
-import { encodeMessage } from "./encode.js";
+import { encodeMessage } from "../objects/encode.js";
 import type { RequestContext } from "./request-context.js";
 
 export interface RegistryOptions {
@@ -180,6 +180,7 @@ export class Registry<T extends KrakeObject> {
       nm.inheritLabels = meta.inheritLabels ?? false;
       nm.finalizers = meta.finalizers ?? [];
       nm.owners = meta.owners ?? [];
+      this.checkImmutable(next, current);
       const specChanged = !bytesEqual(specBytes(next, this.kind.codec), specBytes(current, this.kind.codec));
       const metaChanged = !bytesEqual(userMetadataBytes(nm), userMetadataBytes(current.metadata));
       if (!specChanged && !metaChanged) throw ApiError.noUpdate();
@@ -195,8 +196,9 @@ export class Registry<T extends KrakeObject> {
     if (!this.kind.emptyStatus) throw new ApiError(Status.UNIMPLEMENTED, "BadRequest", `${this.kind.kind} has no status`);
     if (!body) throw ApiError.invalid(this.kind.kind, name, [{ field: "", message: "the object is required" }]);
     this.checkEnvelope(body, name);
-    return this.guaranteedUpdate(namespace, name, body.metadata?.resourceVersion, (next) => {
+    return this.guaranteedUpdate(namespace, name, body.metadata?.resourceVersion, (next, current) => {
       setStatus(next, statusOf(body) ?? this.kind.emptyStatus!());
+      this.checkImmutable(next, current);
       return next;
     });
   }
@@ -391,6 +393,12 @@ export class Registry<T extends KrakeObject> {
     if (errors.length) throw ApiError.invalid(this.kind.kind, name, errors);
     obj.api = this.kind.api;
     obj.kind = this.kind.kind;
+  }
+
+  /** The kind's immutable fields (beyond name and namespace) must keep their values. */
+  private checkImmutable(next: T, current: T): void {
+    const field = this.kind.changedImmutableField?.(next, current);
+    if (field) throw ApiError.immutable(field);
   }
 
   private validate(obj: T): void {

@@ -1,7 +1,7 @@
 import { ApiError } from "../../errors/api-error.js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
-import type { KindDescription, KrakeObject } from "../registry/kind.js";
-import { CachedObject } from "./cached-object.js";
+import type { KindDescription, KrakeObject } from "../objects/kind.js";
+import { CachedObject } from "../objects/cached-object.js";
 
 export interface CacheEvent<T extends KrakeObject = KrakeObject> {
   type: EventType;

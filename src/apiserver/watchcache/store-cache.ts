@@ -1,7 +1,8 @@
 import { ApiError, Status } from "../../errors/api-error.js";
+import { kindOfKey } from "../../store/keys.js";
 import type { Store, StoreEventBatch, StoreWatch } from "../../store/store.js";
-import type { AnyKind } from "../registry/kind.js";
-import { CachedObject } from "./cached-object.js";
+import type { AnyKind } from "../objects/kind.js";
+import { CachedObject } from "../objects/cached-object.js";
 import { KindCache } from "./kind-cache.js";
 import { NextRun } from "./next-run.js";
 import { RevisionGate } from "./revision-gate.js";
@@ -224,11 +225,8 @@ export class StoreCache {
   }
 
   private route(key: string): KindCache | undefined {
-    const rest = key.slice(this.opts.prefix.length + 1);
-    const a = rest.indexOf("/");
-    const b = rest.indexOf("/", a + 1);
-    if (a < 0 || b < 0) return undefined;
-    return this.kinds.get(rest.slice(0, b));
+    const kind = kindOfKey(this.opts.prefix, key);
+    return kind === undefined ? undefined : this.kinds.get(kind);
   }
 
   /**

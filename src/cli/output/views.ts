@@ -12,8 +12,14 @@ import type { Reason, ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import { reason_CodeToJSON } from "../../../gen/krake/core/v1/types.js";
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { Cluster, ClusterNode } from "../../../gen/krake/kubernetes/v1/cluster.js";
+import type { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
+import { cloudStatus_StateToJSON } from "../../../gen/krake/infrastructure/v1/cloud.js";
+import type { GlobalInfrastructureProvider, InfrastructureProvider } from "../../../gen/krake/infrastructure/v1/infrastructure_provider.js";
 import { applicationKind, clusterKind } from "../kinds.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
+import type { MagnumCluster } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
+import type { Project } from "../../../gen/krake/openstack/v1/project.js";
+import { magnumClusterKind, projectKind } from "../kinds.js";
 import { formatAge, formatList, formatMap, formatTime, formatValue, none } from "./format-values.js";
 
 export interface Column<T> {
@@ -172,6 +178,88 @@ const roleBindingView: KindView<RoleBinding> = {
   ],
 };
 
+type AnyInfrastructureProvider = InfrastructureProvider | GlobalInfrastructureProvider;
+
+const infrastructureProviderView: KindView<AnyInfrastructureProvider> = {
+  list: [col("TYPE", (p) => formatValue(p.spec?.type)), col("URL", (p) => formatValue(p.spec?.im?.url))],
+  detail: [
+    col("type", (p) => formatValue(p.spec?.type)),
+    col("url", (p) => formatValue(p.spec?.im?.url)),
+    optionalCol("username", (p) => formatValue(p.spec?.im?.username)),
+  ],
+};
+
+type AnyCloud = Cloud | GlobalCloud;
+
+function cloudState(c: AnyCloud): string {
+  const s = c.status ? cloudStatus_StateToJSON(c.status.state) : none;
+  return c.metadata?.deleted ? `${s} (deleting)` : s;
+}
+
+function cloudProvider(c: AnyCloud): string {
+  const p = c.spec?.openstack?.infrastructureProvider;
+  return p?.name ? `${p.name}${p.namespaced ? "" : " (global)"}` : none;
+}
+
+const cloudView: KindView<AnyCloud> = {
+  list: [
+    col("TYPE", (c) => formatValue(c.spec?.type)),
+    col("INFRA PROVIDER", cloudProvider),
+    col("STATE", cloudState),
+  ],
+  detail: [
+    col("type", (c) => formatValue(c.spec?.type)),
+    col("state", cloudState),
+    col("url", (c) => formatValue(c.spec?.openstack?.url)),
+    col("project", (c) => formatValue(c.spec?.openstack?.auth?.password?.project?.name)),
+    col("username", (c) => formatValue(c.spec?.openstack?.auth?.password?.user?.username)),
+    col("infra_provider", cloudProvider),
+    col("metrics", (c) =>
+      formatList(c.spec?.openstack?.metrics.map((m) => `${m.name} (weight ${m.weight}${m.namespaced ? "" : ", global"})`), "\n")),
+    col("failing_metrics", (c) =>
+      formatList(Object.entries(c.status?.metricsReasons ?? {}).map(([m, r]) => `${m}: ${reason(r)}`), "\n")),
+  ],
+};
+
+const projectView: KindView<Project> = {
+  list: [
+    col("URL", (p) => formatValue(p.spec?.url)),
+    col("TEMPLATE", (p) => formatValue(p.spec?.template)),
+    col("AUTH", (p) => formatValue(p.spec?.auth?.type)),
+  ],
+  detail: [
+    col("state", (p) => state(projectKind, p)),
+    col("url", (p) => formatValue(p.spec?.url)),
+    col("template", (p) => formatValue(p.spec?.template)),
+    col("auth type", (p) => formatValue(p.spec?.auth?.type)),
+    col("metrics", (p) =>
+      formatList(p.spec?.metrics.map((m) => `${m.name} (weight ${m.weight}${m.namespaced ? "" : ", global"})`), "\n")),
+    col("failing_metrics", (p) =>
+      formatList(Object.entries(p.status?.metricsReasons ?? {}).map(([m, r]) => `${m}: ${reason(r)}`), "\n")),
+  ],
+};
+
+const magnumClusterView: KindView<MagnumCluster> = {
+  list: [col("STATE", (c) => state(magnumClusterKind, c)), col("PROJECT", (c) => ref(c.status?.project))],
+  detail: [
+    col("state", (c) => state(magnumClusterKind, c)),
+    col("reason", (c) => reason(c.status?.reason)),
+    col("master_count", (c) => optionalNumber(c.spec?.masterCount)),
+    col("node_count", (c) => optionalNumber(c.spec?.nodeCount)),
+    col("label constraints", (c) => formatList(c.spec?.constraints?.project?.labels, "\n")),
+    col("metrics", (c) =>
+      formatList(c.spec?.metrics.map((m) => `${m.name} (weight ${m.weight}${m.namespaced ? "" : ", global"})`), "\n")),
+    col("project", (c) => ref(c.status?.project)),
+    col("template", (c) => formatValue(c.status?.template)),
+    col("cluster_id", (c) => formatValue(c.status?.clusterId)),
+    col("nodes", (c) => optionalNumber(c.status?.nodeCount)),
+    col("api_address", (c) => formatValue(c.status?.apiAddress)),
+    col("master_addresses", (c) => formatList(c.status?.masterAddresses, "\n")),
+    col("node_addresses", (c) => formatList(c.status?.nodeAddresses, "\n")),
+    col("cluster", (c) => ref(c.status?.cluster)),
+  ],
+};
+
 const views: Record<string, KindView<never>> = {
   Application: applicationView,
   Cluster: clusterView,
@@ -181,6 +269,12 @@ const views: Record<string, KindView<never>> = {
   GlobalMetricsProvider: providerView,
   Role: roleView,
   RoleBinding: roleBindingView,
+  Project: projectView,
+  MagnumCluster: magnumClusterView,
+  GlobalInfrastructureProvider: infrastructureProviderView,
+  InfrastructureProvider: infrastructureProviderView,
+  GlobalCloud: cloudView,
+  Cloud: cloudView,
 };
 
 function commonList(kind: KindInfo): { head: Column<KrakeObject>[]; tail: Column<KrakeObject>[] } {

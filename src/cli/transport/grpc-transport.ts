@@ -8,6 +8,8 @@ import { krakeClients } from "../../client/clients.js";
 import type { KrakeClients } from "../../client/clients.js";
 import type { CallSettings, ResponseStream } from "../../client/promise-client.js";
 import { ApiError } from "../../errors/api-error.js";
+import { ApiConnection } from "../../client/kind-client.js";
+import type { KindInfo as ClientKindInfo } from "../../kinds/index.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
 import type { ListResult, ResourceClient, Transport, WatchEvent, WatchEventType, WatchStream } from "./transport.js";
 
@@ -23,66 +25,49 @@ export interface GrpcTransportOptions {
 
 const listPageSize = 500;
 
-type Unary = (request: unknown, settings?: CallSettings) => Promise<unknown>;
-type Streaming = (request: unknown, settings?: CallSettings) => ResponseStream<{ type: EventType; object?: unknown }>;
-
-interface ListResponse<T> {
-  metadata?: { continue: string; resourceVersion: string };
-  items: T[];
-}
-
 /** krake-api over gRPC with the generated typed clients. */
 export class GrpcTransport implements Transport {
   readonly target: string;
   private readonly clients: KrakeClients;
+  private readonly connection: ApiConnection;
 
   constructor(private readonly options: GrpcTransportOptions) {
     this.target = options.address;
     const interceptors = options.token ? [bearer(options.token)] : [];
     this.clients = krakeClients(options.address, options.credentials, { interceptors });
+    this.connection = new ApiConnection(options.address, options.credentials, {}, { interceptors });
   }
 
   resource<T extends KrakeObject>(kind: KindInfo<T>): ResourceClient<T> {
-    // The clients are typed per service; the calls below are built from the
-    // kind's names and the service definition's request codecs.
-    const client = this.clients[kind.client] as unknown as Record<string, Unary & Streaming>;
-    const methods = kind.definition.methods;
-    const request = (method: string, fields: Record<string, unknown>) => {
-      const def = methods[method];
-      if (!def) throw new Error(`${kind.kind}: the service has no method ${method}`);
-      return def.requestType.fromPartial(fields as never);
-    };
-    const unary = async <R>(method: string, fields: Record<string, unknown>): Promise<R> => {
+    // The one generic client, on the connection every kind shares.
+    const client = this.connection.client<T>(kind as unknown as ClientKindInfo<T>);
+    const call = async <R>(run: (settings: CallSettings) => Promise<R>): Promise<R> => {
       try {
-        return (await client[method](request(method, fields), { deadline: Date.now() + this.options.requestTimeoutMs })) as R;
+        return await run({ deadline: Date.now() + this.options.requestTimeoutMs });
       } catch (err) {
         throw this.apiError(err);
       }
     };
-    const body = kind.bodyField;
     return {
-      create: (namespace, object) => unary<T>(`create${kind.kind}`, { namespace, [body]: object }),
-      get: (namespace, name) => unary<T>(`get${kind.kind}`, { namespace, name }),
-      update: (namespace, name, object) => unary<T>(`update${kind.kind}`, { namespace, name, [body]: object }),
-      delete: (namespace, name, options = {}) => unary<T>(`delete${kind.kind}`, { namespace, name, force: options.force ?? false }),
+      create: (namespace, object) => call((s) => client.create(namespace, object, s)),
+      get: (namespace, name) => call((s) => client.get(namespace, name, s)),
+      update: (namespace, name, object) =>
+        call((s) => client.update({ ...object, metadata: { ...object.metadata!, namespace: object.metadata?.namespace || namespace, name: object.metadata?.name || name } }, s)),
+      delete: (namespace, name, options = {}) => call((s) => client.delete(namespace, name, { force: options.force ?? false }, s)),
       list: async (options) => {
         const out: ListResult<T> = { items: [], resourceVersion: "" };
         let next = "";
         do {
-          const page = await unary<ListResponse<T>>(`list${kind.kind}s`, {
-            namespace: options.namespace ?? "",
-            labelSelector: options.labelSelector ?? "",
-            limit: listPageSize,
-            continue: next,
-          });
+          const page = await call((s) =>
+            client.list({ namespace: options.namespace ?? "", labelSelector: options.labelSelector ?? "", limit: listPageSize, continueToken: next }, s));
           out.items.push(...page.items);
-          if (!out.resourceVersion) out.resourceVersion = page.metadata?.resourceVersion ?? "";
-          next = page.metadata?.continue ?? "";
+          if (!out.resourceVersion) out.resourceVersion = page.resourceVersion;
+          next = page.continueToken;
         } while (next);
         return out;
       },
       watch: (options) =>
-        this.watch<T>(kind, client[`watch${kind.kind}s`], request(`watch${kind.kind}s`, {
+        this.watch<T>(kind, client.watch({
           namespace: options.namespace ?? "",
           labelSelector: options.labelSelector ?? "",
           resourceVersion: options.resourceVersion ?? "",
@@ -104,10 +89,10 @@ export class GrpcTransport implements Transport {
 
   close(): void {
     this.clients.close();
+    this.connection.close();
   }
 
-  private watch<T extends KrakeObject>(kind: KindInfo<T>, method: Streaming, req: unknown): WatchStream<T> {
-    const stream = method(req);
+  private watch<T extends KrakeObject>(kind: KindInfo<T>, stream: ResponseStream<{ type: EventType; object?: T | undefined }>): WatchStream<T> {
     let cancelled = false;
     const apiError = (err: unknown) => this.apiError(err);
     return {

@@ -5,6 +5,11 @@
  * the wire, so commands and exit codes do not depend on the transport.
  */
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
+import type {
+  DeleteOptions as ClientDeleteOptions,
+  ListOptions as ClientListOptions,
+  WatchOptions as ClientWatchOptions,
+} from "../../client/kind-client.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -20,11 +25,8 @@ export interface WatchStream<T> extends AsyncIterable<WatchEvent<T>> {
   cancel(): void;
 }
 
-export interface ListOptions {
-  /** Undefined: every namespace (namespaced kinds) or the kind is global. */
-  namespace?: string;
-  labelSelector?: string;
-}
+/** The generic client's options, as far as krakectl uses them (`namespace` undefined: every namespace, or a global kind). */
+export type ListOptions = Pick<ClientListOptions, "namespace" | "labelSelector">;
 
 export interface ListResult<T> {
   items: T[];
@@ -32,17 +34,9 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
-export interface WatchOptions extends ListOptions {
-  /** Deliver the events after this version; empty starts now. */
-  resourceVersion?: string;
-  /** The current objects first as ADDED, then one BOOKMARK. */
-  sendInitialEvents?: boolean;
-}
+export type WatchOptions = Pick<ClientWatchOptions, "namespace" | "labelSelector" | "resourceVersion" | "sendInitialEvents">;
 
-export interface DeleteOptions {
-  /** Remove from the store at once, skipping finalizers. */
-  force?: boolean;
-}
+export type DeleteOptions = Pick<ClientDeleteOptions, "force">;
 
 /** One kind's operations. `namespace` is ignored for global kinds. */
 export interface ResourceClient<T extends KrakeObject> {

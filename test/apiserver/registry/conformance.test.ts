@@ -9,7 +9,7 @@ import {
   applicationStatus_StateToJSON,
 } from "../../../gen/krake/kubernetes/v1/application.js";
 import { Cluster, ClusterStatus, clusterStatus_StateFromJSON, clusterStatus_StateToJSON } from "../../../gen/krake/kubernetes/v1/cluster.js";
-import type { KrakeObject } from "../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../src/apiserver/objects/kind.js";
 import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { anyFixture, krakeDocument, registryConformance, requests } from "./conformance/index.js";

@@ -7,16 +7,10 @@ import { request as httpsRequest } from "node:https";
 import { readFileSync } from "node:fs";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServiceError } from "@grpc/grpc-js";
-import * as leaseGen from "../../../gen/krake/core/v1/lease.js";
-import * as metricGen from "../../../gen/krake/core/v1/metric.js";
-import * as metricsProviderGen from "../../../gen/krake/core/v1/metrics_provider.js";
-import * as roleGen from "../../../gen/krake/core/v1/role.js";
-import * as roleBindingGen from "../../../gen/krake/core/v1/role_binding.js";
+import { generatedKinds } from "../../../gen/kinds.js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
-import * as applicationGen from "../../../gen/krake/kubernetes/v1/application.js";
-import * as clusterGen from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { allKinds } from "../../../src/apiserver/kinds/index.js";
-import type { AnyKind } from "../../../src/apiserver/registry/kind.js";
+import type { AnyKind } from "../../../src/apiserver/objects/kind.js";
 import { createClient } from "../../../src/client/promise-client.js";
 import type { ResponseStream } from "../../../src/client/promise-client.js";
 import { channelOptions } from "./secure-api.js";
@@ -106,10 +100,13 @@ export function permissions(user: string): Set<string> {
   return out;
 }
 
-export const gen = { ...roleGen, ...roleBindingGen, ...metricGen, ...metricsProviderGen, ...leaseGen, ...applicationGen, ...clusterGen } as unknown as Record<
-  string,
-  { fromJSON(o: unknown): unknown }
->;
+/** Every method's request codec, by "<Rpc>Request", from the kind table. */
+export const gen: Record<string, { fromJSON(o: unknown): unknown }> = Object.fromEntries(
+  generatedKinds.flatMap((k) =>
+    Object.values(k.definition.methods as Record<string, { name: string; requestType: { fromJSON(o: unknown): unknown } }>).map(
+      (m) => [`${m.name}Request`, m.requestType] as const,
+    )),
+);
 
 function fixtureDoc(file: string): Json {
   return JSON.parse(readFileSync(new URL(`../../fixtures/krake/${file}`, import.meta.url), "utf8")) as Json;
@@ -125,14 +122,17 @@ export function objectJson(kind: AnyKind, name: string, namespace: string): Json
     MetricsProvider: () => fixtureDoc("globalmetricsprovider.json"),
     GlobalMetricsProvider: () => fixtureDoc("globalmetricsprovider.json"),
     Lease: () => ({ spec: { holder_identity: "", lease_duration_seconds: 0, lease_transitions: 0 } }),
-    Application: () => fixtureDoc("application.json"),
-    Cluster: () => fixtureDoc("cluster.json"),
   };
-  const doc = base[kind.kind]();
+  // Every other kind: its Krake fixture, test/fixtures/krake/<kind>.json.
+  const doc = (base[kind.kind] ?? (() => fixtureDoc(`${kind.kind.toLowerCase()}.json`)))();
   return { ...doc, api: kind.api, kind: kind.kind, metadata: { name, ...(kind.namespaced ? { namespace } : {}) } };
 }
 
-const RUNNING: Record<string, string> = { Application: "RUNNING", Cluster: "ONLINE" };
+/** Two states of a kind's status.state enum (the table's first two), to flip between. */
+function twoStates(kind: AnyKind): [string, string] {
+  const names = generatedKinds.find((k) => k.api === kind.api && k.kind === kind.kind)?.state?.names ?? [];
+  return [names[0] ?? "", names[1] ?? ""];
+}
 
 export const snake = (s: string) => s.replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c.toLowerCase());
 
@@ -190,7 +190,7 @@ function casesOf(kind: AnyKind): Case[] {
     const status = methods.find((m) => m.rpc === `Update${kind.kind}Status`);
     if (status) {
       add(status, "update status", "update", `${kind.plural}/status`, scope, ns, undefined,
-        () => ({ namespace: ns, name: "fx", [bodyKey]: { ...fx(), status: { state: counter++ % 2 ? RUNNING[kind.kind] : "PENDING" } } }),
+        () => ({ namespace: ns, name: "fx", [bodyKey]: { ...fx(), status: { state: twoStates(kind)[counter++ % 2] } } }),
         (j) => j[bodyKey]);
     }
     add(method((r) => r === `Delete${kind.kind}`), "delete a missing object", "delete", kind.plural, scope, ns, GrpcStatus.NOT_FOUND,
@@ -199,9 +199,13 @@ function casesOf(kind: AnyKind): Case[] {
       const m = method((r) => r === `${sub.verb}${kind.kind}`);
       const resource = sub.rbacResource ?? `${kind.plural}/${sub.name}`;
       if (sub.name === "binding") {
-        const ref = kind.kind === "Application"
-          ? { cluster: { api: "kubernetes", kind: "Cluster", name: "fx", namespace: ns } }
-          : { cloud: { api: "infrastructure", kind: "Cloud", name: "c1", namespace: ns } };
+        const bindings: Record<string, Json> = {
+          Application: { cluster: { api: "kubernetes", kind: "Cluster", name: "fx", namespace: ns } },
+          Cluster: { cloud: { api: "infrastructure", kind: "Cloud", name: "c1", namespace: ns } },
+          MagnumCluster: { project: { api: "openstack", kind: "Project", name: "p1", namespace: ns }, template: "t" },
+        };
+        const ref = bindings[kind.kind];
+        if (!ref) throw new Error(`rbac-cases: a binding body for ${kind.kind} is missing here`);
         add(m, sub.name, "update", resource, scope, ns, OK, () => ({ namespace: ns, name: "fx", binding: ref }), (j) => j.binding);
       } else if (sub.bodyField) {
         // Wrong token: allowed callers reach the hook's own check (401, "hook token is invalid").

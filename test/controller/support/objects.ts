@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
-import type { KrakeObject } from "../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../src/apiserver/objects/kind.js";
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../../fixtures/krake/${name}`, import.meta.url)), "utf8"));

@@ -1,5 +1,5 @@
 /** Event-driven waiting in controller tests: an informer of our own records what the API reports. */
-import type { KrakeObject } from "../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../src/apiserver/objects/kind.js";
 import { Informer } from "../../../src/controller/informer/informer.js";
 import type { KindClient } from "../../../src/client/kind-client.js";
 import { objectKey } from "../../../src/controller/keys.js";

@@ -7,10 +7,10 @@ import {
   validateBackoff,
   validateConstraintList,
   validateCustomResources,
+  validateMetricRefs,
   validateToscaTemplate,
 } from "./internal/checks.js";
 import { child, item } from "./internal/paths.js";
-import { validateName } from "./names.js";
 
 /**
  * The Cluster's spec (metadata is validated by `validateMetadata`).
@@ -41,7 +41,7 @@ export function validateCluster(cluster: Cluster): FieldError[] {
   if (hasKubeconfig) errors.push(...validateKubeconfig(kubeconfig, "spec.kubeconfig"));
   if (hasTosca) errors.push(...validateClusterTosca(tosca, "spec.tosca"));
   errors.push(...validateCustomResources(spec.customResources, "spec.custom_resources"));
-  errors.push(...validateMetricRefs(spec));
+  errors.push(...validateMetricRefs(spec.metrics, "spec.metrics"));
   const cloud = spec.constraints?.cloud;
   if (cloud !== undefined) {
     errors.push(...validateConstraintList(cloud.labels, "spec.constraints.cloud.labels", parseLabelConstraint));
@@ -133,15 +133,3 @@ function validateClusterTosca(tosca: Record<string, unknown>, base: string): Fie
   return errors;
 }
 
-function validateMetricRefs(spec: ClusterSpec): FieldError[] {
-  const errors: FieldError[] = [];
-  (spec.metrics ?? []).forEach((metric, i) => {
-    const path = item("spec.metrics", i);
-    if (!isNonEmptyString(metric.name)) errors.push({ field: child(path, "name"), message: "is required" });
-    else errors.push(...validateName(metric.name, child(path, "name")));
-    if (typeof metric.weight !== "number" || !Number.isFinite(metric.weight) || metric.weight <= 0) {
-      errors.push({ field: child(path, "weight"), message: "is required: a positive number" });
-    }
-  });
-  return errors;
-}

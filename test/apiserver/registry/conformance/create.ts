@@ -1,7 +1,7 @@
 /** Create: server-owned metadata, namespaces, names, api/kind and validation. */
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectCode } from "../../../fixtures/api.js";
 import { expectApiError, meta, rv } from "./helpers.js";
 import type { KindSuite } from "./suite.js";

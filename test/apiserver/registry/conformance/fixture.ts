@@ -1,5 +1,5 @@
 /** What a kind supplies to the conformance suite (KK's `genericregistrytest` idea). */
-import type { KrakeObject, MessageCodec } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject, MessageCodec } from "../../../../src/apiserver/objects/kind.js";
 import type { KrakeClients } from "../../../../src/client/clients.js";
 import type { KindClient } from "./kind-client.js";
 

@@ -1,7 +1,7 @@
 /** Get: NOT_FOUND and request validation. */
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectApiError } from "./helpers.js";
 import type { KindSuite } from "./suite.js";
 

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { expect } from "chai";
 import type { status as Status } from "@grpc/grpc-js";
 import type { Metadata } from "../../../../gen/krake/core/v1/types.js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { fromServiceError } from "../../../../src/client/errors.js";
 import type { ApiError } from "../../../../src/errors/api-error.js";
 import { expectCode } from "../../../fixtures/api.js";

@@ -5,7 +5,7 @@
  * a fixture: its client methods, a valid object, a spec change and an invalid
  * mutation (KK's `genericregistrytest` idea).
  */
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import type { EtcdProcess } from "../../../fixtures/etcd.js";
 import { createConformance } from "./create.js";
 import { deleteConformance } from "./delete.js";

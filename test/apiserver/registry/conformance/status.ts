@@ -1,7 +1,7 @@
 /** The status subresource: only the status changes, with optimistic concurrency. */
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import type { StatusFixture } from "./fixture.js";
 import { expectApiError, meta, rv } from "./helpers.js";
 import type { KindSuite } from "./suite.js";

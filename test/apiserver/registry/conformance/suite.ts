@@ -1,4 +1,4 @@
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { objectKey } from "../../../../src/store/keys.js";
 import { startApi } from "../../../fixtures/api.js";
 import type { ApiHarness, DeepPartialConfig } from "../../../fixtures/api.js";

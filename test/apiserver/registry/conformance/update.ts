@@ -1,7 +1,7 @@
 /** Update: generation and modified, immutable fields, "no update", optimistic concurrency, validation. */
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectApiError, meta, rv, tickPast } from "./helpers.js";
 import type { KindSuite } from "./suite.js";
 

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
 import { EventType } from "../../../../gen/krake/core/v1/watch.js";
-import type { KrakeObject } from "../../../../src/apiserver/registry/kind.js";
+import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { fromServiceError } from "../../../../src/client/errors.js";
 import { EventReader } from "./event-reader.js";
 import { eventually, meta, rv } from "./helpers.js";

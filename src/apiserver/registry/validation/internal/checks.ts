@@ -1,5 +1,7 @@
 import type { FieldError } from "../../../../errors/api-error.js";
+import type { MetricRef } from "../../../../../gen/krake/core/v1/types.js";
 import type { Result } from "../constraints.js";
+import { validateName } from "../names.js";
 import { child, item } from "./paths.js";
 
 /** Small checks shared by the per-kind validators. None throws or mutates. */
@@ -116,4 +118,18 @@ export function validateToscaTemplate(tosca: Record<string, unknown>, field: str
   return isNonEmptyString(tosca["tosca_definitions_version"])
     ? []
     : [{ field: child(field, "tosca_definitions_version"), message: "is required in a TOSCA template" }];
+}
+
+/** `metrics` references: each with a valid `name` and a `weight` that is a positive number. */
+export function validateMetricRefs(metrics: readonly MetricRef[] | undefined, base: string): FieldError[] {
+  const errors: FieldError[] = [];
+  (metrics ?? []).forEach((metric, i) => {
+    const path = item(base, i);
+    if (!isNonEmptyString(metric.name)) errors.push({ field: child(path, "name"), message: "is required" });
+    else errors.push(...validateName(metric.name, child(path, "name")));
+    if (typeof metric.weight !== "number" || !Number.isFinite(metric.weight) || metric.weight <= 0) {
+      errors.push({ field: child(path, "weight"), message: "is required: a positive number" });
+    }
+  });
+  return errors;
 }

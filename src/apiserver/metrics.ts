@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Store } from "../../store/store.js";
+import type { Store } from "../store/store.js";
 
 /** What the process reports about itself at scrape time. */
 export interface MetricSources {

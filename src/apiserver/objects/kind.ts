@@ -46,6 +46,14 @@ export interface KindDescription<T extends KrakeObject> extends KindInfo<T> {
   prepareForCreate?: (obj: T) => void;
   /** Checks the whole object. Must not mutate or throw. Paths use proto (snake_case) names. */
   validate: (obj: T) => FieldError[];
+  /**
+   * The proto path of a field the kind declares immutable ("spec.master_count")
+   * that `next` changes from `current`, or undefined. Runs on Update (after the
+   * spec and metadata are copied) and on UpdateStatus (after the status is);
+   * the registry answers Krake's 400 "Trying to update an immutable field".
+   * Must not mutate or throw.
+   */
+  changedImmutableField?: (next: T, current: T) => string | undefined;
 }
 
 export type AnyKind = KindDescription<KrakeObject>;

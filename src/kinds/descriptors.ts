@@ -3,10 +3,10 @@ import { fileURLToPath } from "node:url";
 import { createFileRegistry, fromBinary, getOption, hasOption, toJson } from "@bufbuild/protobuf";
 import type { DescExtension, DescMessage, DescMethod, FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { HttpRule } from "../../../gen/google/api/http.js";
+import { HttpRule } from "../../gen/google/api/http.js";
 
 /** The descriptor set that `make gen` writes next to the generated code. */
-export const descriptorSetPath = fileURLToPath(new URL("../../../gen/krake.binpb", import.meta.url));
+export const descriptorSetPath = fileURLToPath(new URL("../../gen/krake.binpb", import.meta.url));
 
 /**
  * Krake's protos as descriptors: the source of the gateway's routes (each

@@ -1,6 +1,6 @@
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
-import { encodeMessage, encodeWith } from "../registry/encode.js";
-import type { KrakeObject, MessageCodec } from "../registry/kind.js";
+import { encodeMessage, encodeWith } from "./encode.js";
+import type { KrakeObject, MessageCodec } from "./kind.js";
 
 /**
  * One version of one object, decoded once and encoded once, then shared by

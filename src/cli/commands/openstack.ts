@@ -1,0 +1,264 @@
+/**
+ * `krakectl openstack|os project|cluster …`: Krake's OpenStack commands.
+ * `project` manages Projects, `cluster` MagnumClusters; both have list,
+ * create (alias register), get, update and delete, with Krake's flags.
+ */
+import { Command } from "commander";
+import type { MetricRef } from "../../../gen/krake/core/v1/types.js";
+import { MagnumCluster, MagnumClusterSpec } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
+import { Project } from "../../../gen/krake/openstack/v1/project.js";
+import type { AuthMethod } from "../../../gen/krake/openstack/v1/project.js";
+import { action } from "../context.js";
+import { CliError } from "../errors.js";
+import { magnumClusterKind, projectKind } from "../kinds.js";
+import { addNamespace, addOutput, collect, collectKeyValue, collectNamedNumber, integer } from "./options.js";
+import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
+import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+
+export function openstackCommand(): Command {
+  return new Command("openstack")
+    .alias("os")
+    .description("manage OpenStack resources (projects and Magnum clusters)")
+    .addCommand(projectCommand())
+    .addCommand(magnumClusterCommand());
+}
+
+interface MetricOptions {
+  metric?: NamedNumber[];
+  globalMetric?: NamedNumber[];
+}
+
+function addMetricFlags(cmd: Command): Command {
+  return cmd
+    .option("-m, --metric <name weight>", "namespaced metric and its weight, e.g. -m heat-demand 0.5 (repeatable)", collectNamedNumber)
+    .option("--global-metric <name weight>", "global metric and its weight (repeatable)", collectNamedNumber);
+}
+
+/** The metrics given by flags, or undefined when none is. */
+function metricRefs(opts: MetricOptions): MetricRef[] | undefined {
+  if (!opts.metric && !opts.globalMetric) return undefined;
+  return [
+    ...(opts.metric ?? []).map((m) => ({ name: m.name, weight: m.value, namespaced: true })),
+    ...(opts.globalMetric ?? []).map((m) => ({ name: m.name, weight: m.value, namespaced: false })),
+  ];
+}
+
+// ---- project ---------------------------------------------------------------
+
+interface ProjectOptions extends NamespaceOptions, OutputOptions, MetricOptions {
+  authUrl?: string;
+  url?: string;
+  template?: string;
+  userId?: string;
+  password?: string;
+  projectId?: string;
+  applicationCredential?: string;
+  appId?: string;
+  appSecret?: string;
+  label?: Record<string, string>;
+}
+
+function projectCommand(): Command {
+  return new Command("project")
+    .description("manage OpenStack projects")
+    .addCommand(listCommand(projectKind))
+    .addCommand(createProjectCommand())
+    .addCommand(getCommand(projectKind))
+    .addCommand(updateProjectCommand())
+    .addCommand(deleteCommand(projectKind, { wait: false }));
+}
+
+function addProjectFlags(cmd: Command): Command {
+  cmd
+    .option("--auth-url <url>", "URL of the OpenStack identity service, Keystone (create: default $OS_AUTH_URL)")
+    .option("--url <url>", "the same as --auth-url")
+    .option("--user-id <id>", "UUID of the OpenStack user (password auth; create: default $OS_USER_ID)")
+    .option("--password <password>", "password of the OpenStack user (password auth; create: default $OS_PASSWORD)")
+    .option("--project-id <id>", "UUID of the OpenStack project (password auth; create: default $OS_PROJECT_ID)")
+    .option("--application-credential <id=secret>", "application credential and its secret, as ID=SECRET (application_credential auth)")
+    .option("--app-id <id>", "UUID of the application credential (with --app-secret)")
+    .option("--app-secret <secret>", "secret of the application credential (with --app-id)")
+    .option("-l, --label <key=value>", "label of the project (repeatable)", collectKeyValue);
+  addMetricFlags(cmd);
+  addNamespace(cmd);
+  return addOutput(cmd);
+}
+
+/** `--application-credential ID=SECRET` or `--app-id ID --app-secret SECRET`: the given parts. */
+function applicationCredential(opts: ProjectOptions): { id?: string; secret?: string } | undefined {
+  if (opts.applicationCredential !== undefined) {
+    if (opts.appId !== undefined || opts.appSecret !== undefined) {
+      throw CliError.usage("give --application-credential ID=SECRET or --app-id/--app-secret, not both");
+    }
+    const i = opts.applicationCredential.indexOf("=");
+    if (i <= 0 || i === opts.applicationCredential.length - 1) throw CliError.usage("--application-credential expects ID SECRET (or ID=SECRET)");
+    return { id: opts.applicationCredential.slice(0, i), secret: opts.applicationCredential.slice(i + 1) };
+  }
+  if (opts.appId === undefined && opts.appSecret === undefined) return undefined;
+  return { id: opts.appId, secret: opts.appSecret };
+}
+
+/**
+ * The auth the flags ask for: an application credential when one is given,
+ * else a password when any password flag is (or, on create, always, with
+ * Krake's OS_* environment variables for what is not given). On update the
+ * flags change the current auth of the same type; undefined means "keep it".
+ */
+function authFromFlags(opts: ProjectOptions, current: AuthMethod | undefined, creating: boolean): AuthMethod | undefined {
+  const credential = applicationCredential(opts);
+  const passwordFlags = [opts.userId, opts.password, opts.projectId].some((v) => v !== undefined);
+  if (credential && passwordFlags) throw CliError.usage("give either an application credential or --user-id/--password/--project-id, not both");
+  if (credential) {
+    const old = current?.type === "application_credential" ? current.applicationCredential : undefined;
+    const id = credential.id ?? old?.id;
+    const secret = credential.secret ?? old?.secret;
+    if (!id || !secret) throw CliError.usage("an application credential needs its id and secret: --app-id ID --app-secret SECRET");
+    return { type: "application_credential", applicationCredential: { id, secret } };
+  }
+  if (!creating && !passwordFlags) return undefined;
+  const old = current?.type === "password" ? current.password : undefined;
+  const env = creating ? process.env : {};
+  const values = {
+    "--user-id": opts.userId ?? old?.user?.id ?? env["OS_USER_ID"],
+    "--password": opts.password ?? old?.user?.password ?? env["OS_PASSWORD"],
+    "--project-id": opts.projectId ?? old?.project?.id ?? env["OS_PROJECT_ID"],
+  };
+  for (const [flag, value] of Object.entries(values)) {
+    if (!value) {
+      const variable = `OS_${flag.slice(2).replace("-", "_").toUpperCase()}`;
+      throw CliError.usage(`password auth needs ${flag}${creating ? ` (or $${variable})` : ""}, or give an application credential`);
+    }
+  }
+  return {
+    type: "password",
+    password: {
+      user: { id: values["--user-id"]!, password: values["--password"]!, comment: old?.user?.comment ?? "" },
+      project: { id: values["--project-id"]!, comment: old?.project?.comment ?? "" },
+    },
+  };
+}
+
+function createProjectCommand(): Command {
+  const cmd = new Command("create")
+    .alias("register")
+    .description("create (register) an OpenStack project")
+    .argument("<name>", "name of the project")
+    .requiredOption("--template <uuid>", "UUID of the Magnum cluster template");
+  return addProjectFlags(cmd).action(
+    action<ProjectOptions>(async (ctx, opts, [name]) => {
+      const url = opts.authUrl ?? opts.url ?? process.env["OS_AUTH_URL"];
+      if (!url) throw CliError.usage("the identity service URL is required: --auth-url URL (or $OS_AUTH_URL)");
+      const project = Project.fromPartial({
+        api: projectKind.api,
+        kind: projectKind.kind,
+        metadata: { name, labels: opts.label ?? {} },
+        spec: { url, auth: authFromFlags(opts, undefined, true), template: opts.template, metrics: metricRefs(opts) ?? [] },
+      });
+      const created = await ctx.transport.resource(projectKind).create(ctx.namespace(opts.namespace), project);
+      ctx.printer(opts.output).object(projectKind, created);
+    }),
+  );
+}
+
+function updateProjectCommand(): Command {
+  const cmd = new Command("update")
+    .description("update an OpenStack project")
+    .argument("<name>", "name of the project")
+    .option("--template <uuid>", "UUID of the Magnum cluster template");
+  return addProjectFlags(cmd).action(
+    action<ProjectOptions>(async (ctx, opts, [name]) => {
+      const given: unknown[] = [opts.authUrl, opts.url, opts.template, opts.userId, opts.password, opts.projectId];
+      given.push(opts.applicationCredential, opts.appId, opts.appSecret, opts.label, opts.metric, opts.globalMetric);
+      if (given.every((v) => v === undefined)) throw CliError.usage("nothing to update: give the flags to change");
+      const client = ctx.transport.resource(projectKind);
+      const namespace = ctx.namespace(opts.namespace);
+      const project = await client.get(namespace, name);
+      const spec = (project.spec ??= { url: "", auth: undefined, template: "", metrics: [] });
+      const auth = authFromFlags(opts, spec.auth, false);
+      if (auth) spec.auth = auth;
+      const url = opts.authUrl ?? opts.url;
+      if (url !== undefined) spec.url = url;
+      if (opts.template !== undefined) spec.template = opts.template;
+      const metrics = metricRefs(opts);
+      if (metrics) spec.metrics = metrics;
+      if (opts.label) project.metadata!.labels = opts.label;
+      ctx.printer(opts.output).object(projectKind, await client.update(namespace, name, project));
+    }),
+  );
+}
+
+// ---- cluster (MagnumCluster) ------------------------------------------------
+
+interface ClusterOptions extends NamespaceOptions, OutputOptions, MetricOptions {
+  masterCount?: number;
+  nodeCount?: number;
+  label?: Record<string, string>;
+  projectLabelConstraint?: string[];
+}
+
+function magnumClusterCommand(): Command {
+  return new Command("cluster")
+    .description("manage Magnum clusters")
+    .addCommand(listCommand(magnumClusterKind))
+    .addCommand(createClusterCommand())
+    .addCommand(getCommand(magnumClusterKind))
+    .addCommand(updateClusterCommand())
+    .addCommand(deleteCommand(magnumClusterKind, { wait: true }));
+}
+
+function addClusterFlags(cmd: Command): Command {
+  cmd
+    .option("--node-count <n>", "number of worker nodes", integer)
+    .option("-L, --project-label-constraint <constraint>", "label constraint for the OpenStack project, e.g. 'location is DE' (repeatable)", collect);
+  addMetricFlags(cmd);
+  addNamespace(cmd);
+  return addOutput(cmd);
+}
+
+function createClusterCommand(): Command {
+  const cmd = new Command("create")
+    .alias("register")
+    .description("create (register) a Magnum cluster")
+    .argument("<name>", "name of the cluster")
+    .option("--master-count <n>", "number of master nodes (cannot be changed later)", integer)
+    .option("-l, --label <key=value>", "label of the cluster (repeatable)", collectKeyValue);
+  return addClusterFlags(cmd).action(
+    action<ClusterOptions>(async (ctx, opts, [name]) => {
+      const spec = MagnumClusterSpec.fromPartial({ metrics: metricRefs(opts) ?? [] });
+      if (opts.masterCount !== undefined) spec.masterCount = opts.masterCount;
+      if (opts.nodeCount !== undefined) spec.nodeCount = opts.nodeCount;
+      if (opts.projectLabelConstraint) spec.constraints = { project: { labels: opts.projectLabelConstraint } };
+      const cluster = MagnumCluster.fromPartial({
+        api: magnumClusterKind.api,
+        kind: magnumClusterKind.kind,
+        metadata: { name, labels: opts.label ?? {} },
+        spec,
+      });
+      const created = await ctx.transport.resource(magnumClusterKind).create(ctx.namespace(opts.namespace), cluster);
+      ctx.printer(opts.output).object(magnumClusterKind, created);
+    }),
+  );
+}
+
+function updateClusterCommand(): Command {
+  const cmd = new Command("update").description("update a Magnum cluster").argument("<name>", "name of the cluster");
+  return addClusterFlags(cmd).action(
+    action<ClusterOptions>(async (ctx, opts, [name]) => {
+      const metrics = metricRefs(opts);
+      if (opts.nodeCount === undefined && metrics === undefined && opts.projectLabelConstraint === undefined) {
+        throw CliError.usage("nothing to update: give --node-count, --metric, --global-metric or --project-label-constraint");
+      }
+      const client = ctx.transport.resource(magnumClusterKind);
+      const namespace = ctx.namespace(opts.namespace);
+      const cluster = await client.get(namespace, name);
+      const spec = (cluster.spec ??= MagnumClusterSpec.fromPartial({}));
+      if (opts.nodeCount !== undefined) spec.nodeCount = opts.nodeCount;
+      if (metrics) spec.metrics = metrics;
+      if (opts.projectLabelConstraint) {
+        spec.constraints ??= { project: undefined };
+        spec.constraints.project = { labels: opts.projectLabelConstraint };
+      }
+      ctx.printer(opts.output).object(magnumClusterKind, await client.update(namespace, name, cluster));
+    }),
+  );
+}

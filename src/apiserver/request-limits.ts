@@ -17,6 +17,13 @@ export const prototypeKey = "__proto__";
 
 type Plain = Record<string, unknown>;
 
+/** One check's state: errors so far, messages still to walk, free-form values to walk at the end. */
+interface Walk {
+  errors: FieldError[];
+  stack: { desc: DescMessage; value: Plain; depth: number; path: string }[];
+  freeForm: { value: unknown; kind: FreeForm; depth: number; path: string }[];
+}
+
 const isPlain = (v: unknown): v is Plain =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 
@@ -30,28 +37,27 @@ const isPlain = (v: unknown): v is Plain =>
  */
 export class RequestChecker {
   private readonly enumValues = new Map<string, ReadonlySet<number>>();
+  /** Per message: the fields that can break a rule (enums, messages, maps); scalars never do. */
+  private readonly plans = new Map<DescMessage, DescField[]>();
 
   constructor(private readonly maxDepth = maxMessageDepth) {}
 
   check(desc: DescMessage, request: unknown): FieldError[] {
     const errors: FieldError[] = [];
-    const stack: { desc: DescMessage; value: Plain; depth: number; path: string }[] = [];
-    if (isPlain(request)) stack.push({ desc, value: request, depth: 1, path: "" });
-    const freeForm: { value: unknown; kind: FreeForm; depth: number; path: string }[] = [];
-    while (stack.length && errors.length < maxReported) {
-      const m = stack.pop()!;
+    const walk: Walk = { errors, stack: [], freeForm: [] };
+    if (isPlain(request)) walk.stack.push({ desc, value: request, depth: 1, path: "" });
+    while (walk.stack.length && errors.length < maxReported) {
+      const m = walk.stack.pop()!;
       if (m.depth > this.maxDepth) {
         errors.push(tooDeep(m.path, this.maxDepth));
         continue;
       }
-      for (const field of m.desc.fields) {
+      for (const field of this.plan(m.desc)) {
         const v = m.value[field.localName];
-        if (v === undefined || v === null) continue;
-        const path = m.path ? `${m.path}.${field.name}` : field.name;
-        this.field(field, v, m.depth, path, errors, stack, freeForm);
+        if (v !== undefined && v !== null) this.field(field, v, m.depth, m.path, walk);
       }
     }
-    for (const f of freeForm) {
+    for (const f of walk.freeForm) {
       if (errors.length >= maxReported) break;
       const problem = checkFreeForm(f.value, f.kind, f.depth, f.path, this.maxDepth);
       if (problem) errors.push(problem);
@@ -59,48 +65,53 @@ export class RequestChecker {
     return errors;
   }
 
-  private field(
-    field: DescField,
-    v: unknown,
-    depth: number,
-    path: string,
-    errors: FieldError[],
-    stack: { desc: DescMessage; value: Plain; depth: number; path: string }[],
-    freeForm: { value: unknown; kind: FreeForm; depth: number; path: string }[],
-  ): void {
-    const message = (desc: DescMessage, value: unknown, at: number, p: string) => {
-      const kind = freeFormOf(desc);
-      if (kind) freeForm.push({ value, kind, depth: at, path: p });
-      else if (desc.typeName.startsWith("google.protobuf.")) {
-        // Timestamp and the wrappers: scalars in ts-proto, one message on the wire
-        if (at > this.maxDepth) errors.push(tooDeep(p, this.maxDepth));
-      } else if (isPlain(value)) stack.push({ desc, value, depth: at, path: p });
-    };
+  private plan(desc: DescMessage): DescField[] {
+    let plan = this.plans.get(desc);
+    if (!plan) {
+      plan = desc.fields.filter((f) => f.fieldKind !== "scalar" && !(f.fieldKind === "list" && f.listKind === "scalar"));
+      this.plans.set(desc, plan);
+    }
+    return plan;
+  }
+
+  /** One field's value; `parent` is the path of its message ("" at the root). */
+  private field(field: DescField, v: unknown, depth: number, parent: string, walk: Walk): void {
+    const path = parent ? `${parent}.${field.name}` : field.name;
     switch (field.fieldKind) {
       case "enum":
-        this.enumValue(field.enum, v, path, errors);
+        this.enumValue(field.enum, v, path, walk.errors);
         return;
       case "message":
-        message(field.message, v, depth + 1, path);
+        this.message(field.message, v, depth + 1, path, walk);
         return;
       case "list":
         if (!Array.isArray(v)) return;
-        if (field.listKind === "enum") v.forEach((x, i) => this.enumValue(field.enum, x, `${path}[${i}]`, errors));
-        else if (field.listKind === "message") v.forEach((x, i) => message(field.message, x, depth + 1, `${path}[${i}]`));
+        for (let i = 0; i < v.length; i++) {
+          if (field.listKind === "enum") this.enumValue(field.enum, v[i], `${path}[${i}]`, walk.errors);
+          else if (field.listKind === "message") this.message(field.message, v[i], depth + 1, `${path}[${i}]`, walk);
+        }
         return;
       case "map":
         if (!isPlain(v)) return;
-        for (const [k, x] of Object.entries(v)) {
-          const p = `${path}[${JSON.stringify(k)}]`;
-          if (k === prototypeKey) errors.push({ field: p, message: "invalid map key" });
+        for (const k of Object.keys(v)) {
+          if (k === prototypeKey) walk.errors.push({ field: `${path}[${JSON.stringify(k)}]`, message: "invalid map key" });
           // a map entry is a message of its own on the wire
-          else if (field.mapKind === "enum") this.enumValue(field.enum, x, p, errors);
-          else if (field.mapKind === "message") message(field.message, x, depth + 2, p);
+          else if (field.mapKind === "enum") this.enumValue(field.enum, v[k], `${path}[${JSON.stringify(k)}]`, walk.errors);
+          else if (field.mapKind === "message") this.message(field.message, v[k], depth + 2, `${path}[${JSON.stringify(k)}]`, walk);
         }
         return;
       default:
         return;
     }
+  }
+
+  private message(desc: DescMessage, value: unknown, at: number, path: string, walk: Walk): void {
+    const kind = freeFormOf(desc);
+    if (kind) walk.freeForm.push({ value, kind, depth: at, path });
+    else if (desc.typeName.startsWith("google.protobuf.")) {
+      // Timestamp and the wrappers: scalars in ts-proto, one message on the wire
+      if (at > this.maxDepth) walk.errors.push(tooDeep(path, this.maxDepth));
+    } else if (isPlain(value)) walk.stack.push({ desc, value, depth: at, path });
   }
 
   private enumValue(desc: DescEnum, v: unknown, path: string, errors: FieldError[]): void {
@@ -119,6 +130,10 @@ function tooDeep(path: string, max: number): FieldError {
 }
 
 type FreeForm = "value" | "struct" | "list";
+
+function isContainer(v: unknown): v is Plain | unknown[] {
+  return typeof v === "object" && v !== null;
+}
 
 function freeFormOf(desc: DescMessage): FreeForm | undefined {
   switch (desc.typeName) {
@@ -141,7 +156,6 @@ function freeFormOf(desc: DescMessage): FreeForm | undefined {
  * the first `__proto__` key or the first level too deep.
  */
 function checkFreeForm(value: unknown, kind: FreeForm, depth: number, path: string, max: number): FieldError | undefined {
-  const isContainer = (v: unknown): v is Plain | unknown[] => typeof v === "object" && v !== null;
   // containers (Struct or ListValue messages) still to walk, with their depth
   const stack: { value: Plain | unknown[]; depth: number; path: string }[] = [];
   if (kind !== "value") {
@@ -152,9 +166,10 @@ function checkFreeForm(value: unknown, kind: FreeForm, depth: number, path: stri
     const c = stack.pop()!;
     if (c.depth > max) return tooDeep(c.path, max);
     if (Array.isArray(c.value)) {
-      c.value.forEach((x, i) => {
+      for (let i = 0; i < c.value.length; i++) {
+        const x = c.value[i];
         if (isContainer(x)) stack.push({ value: x, depth: c.depth + 2, path: `${c.path}[${i}]` });
-      });
+      }
       if (c.depth + 1 > max && c.value.length) return tooDeep(`${c.path}[0]`, max);
       continue;
     }

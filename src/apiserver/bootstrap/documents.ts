@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { parseAllDocuments } from "yaml";
 import type { FieldError } from "../../errors/api-error.js";
 import { allKinds } from "../kinds/index.js";
 import type { AnyKind, KrakeObject } from "../objects/kind.js";
-import { setStatus } from "../registry/object-fields.js";
+import { prepareNewObject } from "../registry/create-preparation.js";
 import { objectKey } from "../../store/keys.js";
 
 /** One resource to load: where it came from, its kind, key and object. */
@@ -84,9 +83,7 @@ function prepare(kind: AnyKind, obj: KrakeObject, now: Date): FieldError[] {
   if (!meta?.name) return [{ field: "metadata.name", message: "is required" }];
   if (kind.namespaced && !meta.namespace) return [{ field: "metadata.namespace", message: "is required" }];
   if (!kind.namespaced && meta.namespace) return [{ field: "metadata.namespace", message: `must be empty: ${kind.kind} is global` }];
-  Object.assign(meta, { uid: randomUUID(), created: now, modified: now, deleted: undefined, resourceVersion: "", generation: 1 });
-  if (kind.emptyStatus) setStatus(obj, kind.emptyStatus());
-  kind.prepareForCreate?.(obj);
+  prepareNewObject(kind, obj, now);
   return kind.validate(obj);
 }
 

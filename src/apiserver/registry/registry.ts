@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { prepareNewObject } from "./create-preparation.js";
 import { cascadeDeletionFinalizer, deletionFinalizers } from "../../kinds/object.js";
 import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
@@ -83,10 +83,7 @@ export class Registry<T extends KrakeObject> {
     const meta = (obj.metadata ??= emptyMetadata());
     this.checkEnvelope(obj, meta.name);
     meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
-    const now = new Date();
-    Object.assign(meta, { uid: randomUUID(), created: now, modified: now, deleted: undefined, resourceVersion: "", generation: 1 });
-    if (this.kind.emptyStatus) setStatus(obj, this.kind.emptyStatus());
-    this.kind.prepareForCreate?.(obj);
+    prepareNewObject(this.kind, obj, new Date());
     // Validated before a name is generated, so that errors name the client's
     // generate_name, not a name it never sent (a valid prefix gives valid names).
     this.validate(obj);

@@ -54,6 +54,8 @@ export interface KindClient<T extends KrakeObject> {
   /** The kind has a status subresource (UpdateStatus). */
   readonly hasStatus: boolean;
   list(opts?: ListOptions, settings?: CallSettings): Promise<ListResult<T>>;
+  /** Every page of a list, in pages of `pageSize`, all read at the first page's revision. */
+  listAll(opts: Omit<ListOptions, "limit" | "continueToken">, pageSize: number, settings?: CallSettings): Promise<{ items: T[]; resourceVersion: string }>;
   watch(opts?: WatchOptions, settings?: CallSettings): ResponseStream<WatchEvent<T>>;
   get(namespace: string, name: string, settings?: CallSettings): Promise<T>;
   create(namespace: string, obj: T, settings?: CallSettings): Promise<T>;
@@ -109,7 +111,7 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
   };
   const nameOf = (obj: T) => ({ namespace: obj.metadata?.namespace ?? "", name: obj.metadata?.name ?? "" });
 
-  return {
+  const client: KindClient<T> = {
     kind,
     hasStatus: statusM !== undefined,
     async list(opts = {}, settings) {
@@ -129,6 +131,18 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
         resourceVersion: res.metadata?.resourceVersion ?? "",
         continueToken: res.metadata?.continue ?? "",
       };
+    },
+    async listAll(opts, pageSize, settings) {
+      const items: T[] = [];
+      let resourceVersion = "";
+      let continueToken = "";
+      do {
+        const page = await client.list({ ...opts, limit: pageSize, continueToken }, settings);
+        resourceVersion ||= page.resourceVersion;
+        items.push(...page.items);
+        continueToken = page.continueToken;
+      } while (continueToken);
+      return { items, resourceVersion };
     },
     watch(opts = {}, settings) {
       settings?.signal?.throwIfAborted();
@@ -165,6 +179,7 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
         ),
       ),
   };
+  return client;
 }
 
 /**

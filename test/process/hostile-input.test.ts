@@ -5,6 +5,7 @@
  * change when the request failed.
  */
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { expect } from "chai";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -70,7 +71,7 @@ describe("krake-api under hostile input (issue 9)", function () {
 
   const unary = (path: string, body: Buffer) =>
     new Promise<{ err: ServiceError | null; bytes?: Buffer }>((resolve) => {
-      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, new Metadata(), {}, (err, bytes) =>
+      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, new Metadata(), { deadline: Date.now() + 15_000 }, (err, bytes) =>
         resolve({ err: err as ServiceError | null, bytes }));
     });
 
@@ -257,6 +258,34 @@ describe("krake-api under hostile input (issue 9)", function () {
         expect(JSON.stringify(res.json.errors)).to.contain("limit");
       });
     }
+  });
+
+  describe("framing and size of answers", () => {
+    it("a huge label selector over gRPC: INVALID_ARGUMENT arrives (the message is cut to fit the trailers)", async () => {
+      const { err } = await unary("/krake.core.v1.RoleService/ListRoles", bytesField(1, Buffer.from("a".repeat(54_000))));
+      expect(err?.code, err?.details).to.equal(Status.INVALID_ARGUMENT);
+      expect(err!.details.length).to.be.below(1_000);
+      expect(err!.details).to.match(/truncated\)$/);
+      await alive();
+    });
+
+    it("DELETE with Transfer-Encoding: gzip is refused with 400 and deletes nothing", async () => {
+      const created = await rest("POST", "/core/rolebindings", JSON.stringify({ metadata: { name: "te-victim" }, users: ["u"], roles: ["r"] }));
+      expect(created.status, created.text).to.equal(200);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(api.httpPort, "127.0.0.1", () => {
+          socket.end("DELETE /core/rolebindings/te-victim HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n");
+        });
+        let text = "";
+        socket.on("data", (d: Buffer) => (text += d.toString()));
+        socket.on("close", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer).to.match(/^HTTP\/1\.1 400 /);
+      const after = await rest("GET", "/core/rolebindings/te-victim");
+      expect(after.status).to.equal(200);
+      expect((after.json.metadata as { deleted?: unknown }).deleted).to.equal(null);
+    });
   });
 
   describe("__proto__ keys in bodies", () => {

@@ -217,6 +217,11 @@ export class Gateway {
   }
 
   private async route(ex: Exchange): Promise<void> {
+    // RFC 9112 §6.1: a request body framed by anything but chunked cannot be read reliably; refuse it before it runs.
+    const framing = ex.req.headers["transfer-encoding"];
+    if (framing !== undefined && framing.trim().toLowerCase() !== "chunked") {
+      throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", `Transfer-Encoding "${framing.slice(0, 64)}" is not supported; send chunked or Content-Length`);
+    }
     const builtin = this.builtins.match(ex.path);
     if (builtin) {
       ex.route = ex.path;
@@ -438,8 +443,10 @@ export class Gateway {
       return;
     }
     const problem = this.problem(ex, err);
-    // The rest of an oversized upload is not read: do not keep the connection.
-    if (err instanceof HttpError && err.httpStatus === 413) extra = [...extra, "connection", "close"];
+    // The rest of an oversized or unframed upload is not read: do not keep the connection.
+    if (err instanceof HttpError && (err.httpStatus === 413 || ex.req.headers["transfer-encoding"] !== undefined)) {
+      extra = [...extra, "connection", "close"];
+    }
     this.send(ex, problem.status, problemType, JSON.stringify(problem), extra);
   }
 }

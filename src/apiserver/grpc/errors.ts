@@ -7,8 +7,14 @@ export interface ErrorLogger {
   error(fields: Record<string, unknown>, msg: string): void;
 }
 
-/** Bytes of field errors sent as a trailer at most: grpc-js clients refuse metadata over 8 KiB by default. */
-const maxFieldErrorBytes = 4_096;
+/**
+ * Trailer budgets. grpc-js clients refuse more than 8 KiB of metadata by
+ * default, and a status whose trailers the client refuses never arrives (the
+ * call hangs until its deadline): the message (percent-encoded, up to three
+ * bytes per byte) and the field errors together stay well below that.
+ */
+const maxFieldErrorBytes = 3_072;
+const maxMessageChars = 400;
 
 /**
  * The gRPC edge of ApiError: code and message go to the client, with the
@@ -23,7 +29,7 @@ export function toServiceError(err: unknown, requestId: string, log: ErrorLogger
   metadata.set("krake-reason", asciiJsonText(api.reason));
   metadata.set("krake-request-id", asciiJsonText(requestId));
   if (api.details.length) metadata.set("krake-field-errors", fieldErrorsTrailer(api.details));
-  let details = api.message;
+  let details = api.message.length > maxMessageChars ? `${api.message.slice(0, maxMessageChars)}… (truncated)` : api.message;
   if (api.code === Status.INTERNAL) {
     try {
       log.error({ err: api.cause ?? api, requestId }, "internal error");

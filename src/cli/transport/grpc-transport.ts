@@ -11,7 +11,7 @@ import { ApiError } from "../../errors/api-error.js";
 import { ApiConnection } from "../../client/kind-client.js";
 import type { KindInfo as ClientKindInfo } from "../../kinds/index.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
-import type { ListResult, ResourceClient, Transport, WatchEvent, WatchEventType, WatchStream } from "./transport.js";
+import type { ResourceClient, Transport, WatchEvent, WatchEventType, WatchStream } from "./transport.js";
 
 export interface GrpcTransportOptions {
   /** `host:port`. */
@@ -54,18 +54,8 @@ export class GrpcTransport implements Transport {
       update: (namespace, name, object) =>
         call((s) => client.update({ ...object, metadata: { ...object.metadata!, namespace: object.metadata?.namespace || namespace, name: object.metadata?.name || name } }, s)),
       delete: (namespace, name, options = {}) => call((s) => client.delete(namespace, name, { force: options.force ?? false }, s)),
-      list: async (options) => {
-        const out: ListResult<T> = { items: [], resourceVersion: "" };
-        let next = "";
-        do {
-          const page = await call((s) =>
-            client.list({ namespace: options.namespace ?? "", labelSelector: options.labelSelector ?? "", limit: listPageSize, continueToken: next }, s));
-          out.items.push(...page.items);
-          if (!out.resourceVersion) out.resourceVersion = page.resourceVersion;
-          next = page.continueToken;
-        } while (next);
-        return out;
-      },
+      list: (options) =>
+        call((s) => client.listAll({ namespace: options.namespace ?? "", labelSelector: options.labelSelector ?? "" }, listPageSize, s)),
       watch: (options) =>
         this.watch<T>(kind, client.watch({
           namespace: options.namespace ?? "",

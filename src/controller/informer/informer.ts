@@ -192,15 +192,7 @@ export class Informer<T extends KrakeObject> {
 
   private async list(): Promise<void> {
     const { client, namespace, labelSelector, pageSize } = this.opts;
-    const items: T[] = [];
-    let version = "";
-    let token = "";
-    do {
-      const page = await client.list({ namespace, labelSelector, limit: pageSize, continueToken: token }, { signal: this.abort.signal });
-      version ||= page.resourceVersion;
-      items.push(...page.items);
-      token = page.continueToken;
-    } while (token);
+    const { items, resourceVersion: version } = await client.listAll({ namespace, labelSelector }, pageSize, { signal: this.abort.signal });
     if (this.stopped) return;
     const initial = !this.synced;
     const seen = new Set<string>();

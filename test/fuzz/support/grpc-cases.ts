@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { Deep, edgeStrings, RawBytes, smallJson, weirdNumber, weirdString } from "./json.js";
+import { compressRuns, Deep, edgeStrings, RawBytes, smallJson, weirdNumber, weirdString } from "./json.js";
 import type { DeepShape, Json } from "./json.js";
 import {
   encodeField,
@@ -15,7 +15,6 @@ import {
   fieldPaths,
   isFreeFormField,
   isStringField,
-  lengthDelimited,
   nest,
   stepsTo,
   tag,
@@ -112,6 +111,10 @@ interface Hints {
   selectors: fc.Arbitrary<string>;
   /** Strings that are not names or selectors. */
   strings: fc.Arbitrary<string>;
+  /** 64-bit integers: the whole range, or small ones (for families about something else). */
+  int64: fc.Arbitrary<bigint>;
+  /** google.protobuf.Timestamp values. */
+  timestamps: fc.Arbitrary<MessageValue>;
 }
 
 const names = fc.oneof(
@@ -129,14 +132,31 @@ const longStrings = fc.constantFrom(256, 1_000, 30_000, 70_000).map((n) => "A".r
 
 const asciiSelectors = selectorValues.filter((s) => /^[\x20-\x7e]*$/.test(s));
 
+const fullInt64 = fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.constantFrom(0n, 1n, -1n, 2n ** 53n, -(2n ** 53n)));
+const smallInt64 = fc.bigInt({ min: -1_000n, max: 1_000n });
+const isoDates = fc.date({ noInvalidDate: true, min: new Date("1970-01-01T00:00:00Z"), max: new Date("2200-01-01T00:00:00Z") }).map((d): MessageValue => d.toISOString());
+const anyTimestamps = fc.oneof(
+  fc.date({ noInvalidDate: true }).map((d): MessageValue => d.toISOString()),
+  fc.record({
+    seconds: fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.constantFrom(0n, 253402300800n, -62135596801n)),
+    nanos: fc.oneof(fc.constantFrom(0, -1, 999_999_999, 1_000_000_000), fc.integer()),
+  }).map((r): MessageValue => r),
+);
+
 const validHints: Hints = {
   names,
   namespaces,
+  int64: fullInt64,
+  timestamps: anyTimestamps,
   selectors: asciiSelectors,
   strings: fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,12}$/) }, { weight: 1, arbitrary: weirdString }),
 };
 
+/** Well-formed, ordinary numbers and times: for the families that break something else. */
+const tameHints: Hints = { ...validHints, int64: smallInt64, timestamps: isoDates };
+
 export const unicodeHints: Hints = {
+  ...tameHints,
   names: fc.oneof(names, fc.constantFrom(...edgeStrings), longStrings),
   namespaces: fc.oneof(namespaces, fc.constantFrom(...edgeStrings), longStrings),
   selectors: fc.oneof(selectorValues, fc.tuple(fc.constantFrom(...edgeStrings), fc.constantFrom("", "=1", "!=1", " in (a)", "=é")).map(([a, b]) => a + b)),
@@ -175,7 +195,7 @@ function scalarArb(f: DescField, scalar: ScalarType, hints: Hints): fc.Arbitrary
     case ScalarType.SINT64:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.constantFrom(0n, 1n, -1n));
+      return hints.int64;
     default:
       return f.name === "limit" ? fc.oneof(int32s, fc.constantFrom(0, 1, 2, 5)) : int32s;
   }
@@ -196,10 +216,7 @@ export function messageArb(desc: DescMessage, hints: Hints, depth = 0): fc.Arbit
     case "google.protobuf.ListValue":
       return fc.array(smallJson, { maxLength: 3 });
     case "google.protobuf.Timestamp":
-      return fc.oneof(
-        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-        fc.record({ seconds: fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.constantFrom(0n, 253402300800n, -62135596801n)), nanos: fc.oneof(fc.constantFrom(0, -1, 999_999_999, 1_000_000_000), fc.integer()) }),
-      );
+      return hints.timestamps;
   }
   const plural = kindPlural(desc.typeName);
   const fields = desc.fields.filter((f) => depth < MAX_MESSAGE_DEPTH || f.fieldKind === "scalar" || f.fieldKind === "enum");
@@ -271,10 +288,10 @@ export function corruptFamily(methods: GrpcMethod[]): fc.Arbitrary<GrpcCase> {
         Uint8Array.from([0x07]), Uint8Array.from([0x0e]), Uint8Array.from([0x00, 0x00]), Uint8Array.from(new Array<number>(11).fill(0xff))),
     ).map((b) => Buffer.from(b).toString("hex"));
     return fc.oneof(
-      { weight: 3, arbitrary: fc.tuple(messageArb(m.input, validHints), fc.array(wrongWire, { minLength: 1, maxLength: 3 })).map(([message, extras]): GrpcCase => ({ method: m.path, message, extras, transforms: [] })) },
-      { weight: 3, arbitrary: fc.tuple(messageArb(m.input, validHints), fc.array(transforms, { minLength: 1, maxLength: 3 })).map(([message, ts]): GrpcCase => ({ method: m.path, message, extras: [], transforms: ts })) },
+      { weight: 3, arbitrary: fc.tuple(messageArb(m.input, tameHints), fc.array(wrongWire, { minLength: 1, maxLength: 3 })).map(([message, extras]): GrpcCase => ({ method: m.path, message, extras, transforms: [] })) },
+      { weight: 3, arbitrary: fc.tuple(messageArb(m.input, tameHints), fc.array(transforms, { minLength: 1, maxLength: 3 })).map(([message, ts]): GrpcCase => ({ method: m.path, message, extras: [], transforms: ts })) },
       { weight: 2, arbitrary: rawFrame.map((hex): GrpcCase => ({ method: m.path, message: {}, extras: [], transforms: [{ kind: "replace", hex }] })) },
-      { weight: 1, arbitrary: fc.tuple(messageArb(m.input, validHints), rawFrame).map(([message, hex]): GrpcCase => ({ method: m.path, message, extras: [{ kind: "raw", hex }], transforms: [] })) },
+      { weight: 1, arbitrary: fc.tuple(messageArb(m.input, tameHints), rawFrame).map(([message, hex]): GrpcCase => ({ method: m.path, message, extras: [{ kind: "raw", hex }], transforms: [] })) },
     );
   });
 }
@@ -297,7 +314,7 @@ export function deepFamily(methods: GrpcMethod[]): fc.Arbitrary<GrpcCase> {
       options.push({ weight: 4, arbitrary: fc.tuple(fc.constantFrom(...free), depths, fc.constantFrom<DeepShape>("array", "object", "mixed")).map(([path, depth, shape]): Extra => ({ kind: "deep-value", path, depth, shape })) });
     }
     if (messages.length) options.push({ weight: 1, arbitrary: fc.tuple(fc.constantFrom(...messages), depths).map(([path, depth]): Extra => ({ kind: "nested-known", path, depth })) });
-    return fc.tuple(messageArb(m.input, validHints), fc.oneof(...options)).map(([message, extra]): GrpcCase => ({ method: m.path, message, extras: [extra], transforms: [] }));
+    return fc.tuple(messageArb(m.input, tameHints), fc.oneof(...options)).map(([message, extra]): GrpcCase => ({ method: m.path, message, extras: [extra], transforms: [] }));
   });
 }
 
@@ -311,7 +328,7 @@ export function stringsFamily(methods: GrpcMethod[]): fc.Arbitrary<GrpcCase> {
       ? fc.array(fc.tuple(fc.constantFrom(...strings), invalidUtf8).map(([path, hex]): Extra => ({ kind: "bad-utf8", path, hex })), { minLength: 1, maxLength: 2 })
       : fc.constant<Extra[]>([]);
     return fc.oneof(
-      fc.tuple(messageArb(m.input, validHints), badUtf8).map(([message, extras]): GrpcCase => ({ method: m.path, message, extras, transforms: [] })),
+      fc.tuple(messageArb(m.input, tameHints), badUtf8).map(([message, extras]): GrpcCase => ({ method: m.path, message, extras, transforms: [] })),
       messageArb(m.input, unicodeHints).map((message): GrpcCase => ({ method: m.path, message, extras: [], transforms: [] })),
     );
   });
@@ -325,7 +342,11 @@ const transportFailure = /Connection dropped|RST_STREAM|No connection establishe
 
 function describeCase(c: GrpcCase, bytes: Buffer): string {
   const hex = bytes.length > 120 ? `${bytes.subarray(0, 120).toString("hex")}… (${bytes.length} bytes)` : bytes.toString("hex");
-  return `${c.method} ${fc.stringify(c.message).slice(0, 500)}${c.extras.length ? ` + ${fc.stringify(c.extras).slice(0, 300)}` : ""}${c.transforms.length ? ` ~ ${fc.stringify(c.transforms).slice(0, 200)}` : ""} = bytes ${hex}`;
+  const text = (v: unknown, max: number) => {
+    const t = compressRuns(fc.stringify(v));
+    return t.length > max ? `${t.slice(0, max)}…` : t;
+  };
+  return `${c.method} ${text(c.message, 500)}${c.extras.length ? ` + ${text(c.extras, 300)}` : ""}${c.transforms.length ? ` ~ ${text(c.transforms, 200)}` : ""} = bytes ${hex}`;
 }
 
 export async function sendGrpc(c: GrpcCase, t: Target, byPath: Map<string, GrpcMethod>): Promise<Verdict> {

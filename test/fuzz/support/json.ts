@@ -134,6 +134,11 @@ export function toBytes(v: Json): Buffer {
   return Buffer.concat(out.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
 }
 
+/** Long runs of one character (a 20,000-character name) as `a×20000`, so that reports stay readable. */
+export function compressRuns(text: string): string {
+  return text.replace(/(.)\1{63,}/gsu, (run, c: string) => `${c}×${[...run].length}`);
+}
+
 /** Short text of a value for failure messages. */
 export function preview(v: Json, max = 600): string {
   const parts: string[] = [];
@@ -159,7 +164,7 @@ export function preview(v: Json, max = 600): string {
     else parts.push(JSON.stringify(x));
   };
   walk(v);
-  const text = parts.join("");
+  const text = compressRuns(parts.join(""));
   return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
 

@@ -4,7 +4,7 @@
  * and how its answer is judged.
  */
 import fc from "fast-check";
-import { preview, toBytes } from "./json.js";
+import { compressRuns, preview, toBytes } from "./json.js";
 import type { Json } from "./json.js";
 import type { Route } from "./openapi.js";
 import { normalizeKey } from "./runner.js";
@@ -140,7 +140,8 @@ function describeCall(call: HttpCall, c: RestCase): string {
   const body = c.body ? ` body(${call.body?.length ?? 0} bytes${c.body.chunked ? ", chunked" : ""}, ${c.body.type ?? "no content-type"}): ${
     c.body.content instanceof BodyText || c.body.content instanceof BodyBytes ? c.body.content.toString() : preview(c.body.content)}` : "";
   const headers = Object.entries(c.headers).map(([k, v]) => `${k}: ${v.length > 60 ? `${v.slice(0, 60)}…(${v.length})` : v}`).join("; ");
-  const path = call.path.length > 300 ? `${call.path.slice(0, 300)}…(${call.path.length} chars)` : call.path;
+  const compact = compressRuns(call.path);
+  const path = compact.length > 300 ? `${compact.slice(0, 300)}…(${call.path.length} chars)` : compact;
   return `${call.method} ${path}${headers ? ` [${headers}]` : ""}${body}`;
 }
 

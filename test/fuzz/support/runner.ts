@@ -13,6 +13,7 @@
  * by a case is replaced before the next one, so shrinking sees a live server.
  */
 import fc from "fast-check";
+import { compressRuns } from "./json.js";
 import { announceSeed, runsOf, settings } from "./settings.js";
 import type { Family } from "./settings.js";
 import { Seeds, unexpectedChanges } from "./state.js";
@@ -155,10 +156,6 @@ export class Fuzzer {
   }
 }
 
-/** Long runs of one character (a 20,000-character name) as `a×20000`, so that reports stay readable. */
-function compressRuns(text: string): string {
-  return text.replace(/(.)\1{63,}/gsu, (run, c: string) => `${c}×${[...run].length}`);
-}
 
 /** The first line of the uncaught exception in a dead process's stderr: the class of the crash. */
 function deathKey(why: string): string {

@@ -149,10 +149,6 @@ export function encodeList<T extends KrakeObject>(api: string, listKind: string,
   return w.finish();
 }
 
-export function lowerCamel(kind: string): string {
-  return kind.charAt(0).toLowerCase() + kind.slice(1);
-}
-
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }

@@ -80,14 +80,14 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
     string,
     Call
   >;
-  const byVerb = new Map<string, string>();
+  const byVerb = new Map<MethodVerb, { key: string; bodyField: string | undefined }>();
   // The standard methods; subresources are not this client's business.
   for (const [key, m] of Object.entries(kind.service as unknown as Record<string, { path: string }>)) {
     const resolved = resolveMethod(kind, rpcOf(m.path));
-    if (resolved && resolved.verb !== "subresource") byVerb.set(resolved.verb, key);
+    if (resolved && resolved.verb !== "subresource") byVerb.set(resolved.verb, { key, bodyField: resolved.bodyField });
   }
   const find = (verb: MethodVerb): Call | undefined => {
-    const key = byVerb.get(verb);
+    const key = byVerb.get(verb)?.key;
     return key && key in raw ? raw[key] : undefined;
   };
   const method = (verb: MethodVerb): Call => {
@@ -96,7 +96,8 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
     return m;
   };
   const k = kind.kind;
-  const body = kind.bodyField ?? k.charAt(0).toLowerCase() + k.slice(1);
+  // Create, Update and UpdateStatus carry the object in the same field.
+  const body = byVerb.get("create")?.bodyField ?? "";
   const listM = method("list");
   const watchM = method("watch");
   const getM = method("get");

@@ -144,6 +144,7 @@ describe("krake-api configuration", function () {
     { name: "a port out of range", args: async () => ["--grpc.port", "70000"], message: /grpc\.port must be a port number/ },
     { name: "a malformed key prefix", args: async () => ["--etcd.prefix", "krake/"], message: /etcd\.prefix must start with "\/"/ },
     { name: "an unknown log level", args: async () => ["--log.level", "loud"], message: /log\.level must be one of/ },
+    { name: "a max_object_bytes that is not positive", args: async () => ["--max-object-bytes", "0"], message: /max_object_bytes must be a positive number of bytes/ },
   ];
   for (const { name, args, message } of rejected) {
     it(`exits with code 2 and says why for ${name}`, async () => {

@@ -196,6 +196,13 @@ describe("krake-api under hostile input (issue 9)", function () {
       await alive();
     });
 
+    it("a gRPC frame with an over-long varint: INVALID_ARGUMENT saying it cannot be decoded", async () => {
+      const { err } = await unary("/krake.core.v1.LeaseService/CreateLease", Buffer.from("08ffffffffffffffffffffff", "hex"));
+      expect(err?.code, err?.details).to.equal(Status.INVALID_ARGUMENT);
+      expect(err?.details).to.match(/^the request message cannot be decoded: /);
+      await alive();
+    });
+
     it("a gRPC CreateCluster with a kubeconfig nested 10,000 levels: INVALID_ARGUMENT, nothing stored", async () => {
       // CreateClusterRequest { namespace = 1, cluster = 2 { metadata = 3 { name = 1 }, spec = 4 { kubeconfig = 1 (Struct) } } }
       const kubeconfig = bytesField(1, Buffer.concat([bytesField(1, Buffer.from("a")), bytesField(2, deepValue(10_000))]));

@@ -99,6 +99,15 @@ function heartbeatSeconds(query: URLSearchParams | undefined): number {
     ]);
 }
 
+/**
+ * RFC 9112 §6.1: a body framed by any Transfer-Encoding but chunked cannot be
+ * read reliably; such a request is refused before it runs.
+ */
+function unframed(req: IncomingMessage): boolean {
+  const framing = req.headers["transfer-encoding"];
+  return framing !== undefined && framing.trim().toLowerCase() !== "chunked";
+}
+
 /** One request on its way through the gateway. */
 interface Exchange {
   req: IncomingMessage;
@@ -217,9 +226,8 @@ export class Gateway {
   }
 
   private async route(ex: Exchange): Promise<void> {
-    // RFC 9112 §6.1: a request body framed by anything but chunked cannot be read reliably; refuse it before it runs.
-    const framing = ex.req.headers["transfer-encoding"];
-    if (framing !== undefined && framing.trim().toLowerCase() !== "chunked") {
+    if (unframed(ex.req)) {
+      const framing = ex.req.headers["transfer-encoding"] ?? "";
       throw new HttpError(400, Status.INVALID_ARGUMENT, "BadRequest", `Transfer-Encoding "${framing.slice(0, 64)}" is not supported; send chunked or Content-Length`);
     }
     const builtin = this.builtins.match(ex.path);
@@ -444,9 +452,7 @@ export class Gateway {
     }
     const problem = this.problem(ex, err);
     // The rest of an oversized or unframed upload is not read: do not keep the connection.
-    if (err instanceof HttpError && (err.httpStatus === 413 || ex.req.headers["transfer-encoding"] !== undefined)) {
-      extra = [...extra, "connection", "close"];
-    }
+    if ((err instanceof HttpError && err.httpStatus === 413) || unframed(ex.req)) extra = [...extra, "connection", "close"];
     this.send(ex, problem.status, problemType, JSON.stringify(problem), extra);
   }
 }

@@ -22,7 +22,7 @@ import { serveWatch } from "./watch-stream.js";
 import type { WatchStreams } from "../watch-session.js";
 import type { WatchStreamOptions } from "./watch-stream.js";
 
-export { encodeList, lowerCamel } from "../operations.js";
+export { encodeList } from "../operations.js";
 
 export interface KindServiceOptions {
   log: ErrorLogger;

@@ -12,6 +12,17 @@ import type { FieldError } from "../errors/api-error.js";
  */
 export const maxMessageDepth = 96;
 
+/**
+ * Whether a string can be stored as it is: protobuf strings are UTF-8, so a
+ * lone surrogate (which JSON's `\uD800` escapes can produce) would be stored
+ * as U+FFFD and the API would answer the write with a value it did not store.
+ */
+export function isWellFormedText(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+export const notUnicode = "is not valid Unicode (a lone surrogate); strings must be valid UTF-8";
+
 /** Keys that are JavaScript object machinery: never a field name or a free-form key. */
 export const prototypeKey = "__proto__";
 
@@ -162,6 +173,7 @@ function checkFreeForm(value: unknown, kind: FreeForm, depth: number, path: stri
     if (isContainer(value)) stack.push({ value, depth, path });
   } else if (isContainer(value)) stack.push({ value, depth: depth + 1, path });
   else if (depth > max) return tooDeep(path, max);
+  else if (typeof value === "string" && !isWellFormedText(value)) return { field: path, message: notUnicode };
   while (stack.length) {
     const c = stack.pop()!;
     if (c.depth > max) return tooDeep(c.path, max);
@@ -169,6 +181,7 @@ function checkFreeForm(value: unknown, kind: FreeForm, depth: number, path: stri
       for (let i = 0; i < c.value.length; i++) {
         const x = c.value[i];
         if (isContainer(x)) stack.push({ value: x, depth: c.depth + 2, path: `${c.path}[${i}]` });
+        else if (typeof x === "string" && !isWellFormedText(x)) return { field: `${c.path}[${i}]`, message: notUnicode };
       }
       if (c.depth + 1 > max && c.value.length) return tooDeep(`${c.path}[0]`, max);
       continue;
@@ -177,6 +190,7 @@ function checkFreeForm(value: unknown, kind: FreeForm, depth: number, path: stri
       const p = `${c.path}.${k}`;
       if (k === prototypeKey) return { field: p, message: "unknown field" };
       const x = c.value[k];
+      if (!isWellFormedText(k) || (typeof x === "string" && !isWellFormedText(x))) return { field: p, message: notUnicode };
       if (isContainer(x)) stack.push({ value: x, depth: c.depth + 3, path: p });
       else if (c.depth + 2 > max) return tooDeep(p, max);
     }

@@ -267,6 +267,24 @@ describe("krake-api under hostile input (issue 9)", function () {
     }
   });
 
+  describe("strings that UTF-8 cannot hold", () => {
+    // JSON's \uD800 escape makes a lone surrogate; protobuf would store U+FFFD instead, so the
+    // answer to the write would show a value that is not the one stored.
+    for (const [what, path, body, field] of [
+      ["a free-form value", `/kubernetes/namespaces/${ns}/clusters`, () => JSON.stringify({ metadata: { name: "sur1" }, spec: { kubeconfig: { ...kubeconfig, x: "a\ud800b" } } }), "spec.kubeconfig.x"],
+      ["a free-form key", `/kubernetes/namespaces/${ns}/clusters`, () => JSON.stringify({ metadata: { name: "sur2" }, spec: { kubeconfig: { ...kubeconfig, ["\udc00"]: 1 } } }), "spec.kubeconfig.\udc00"],
+      ["a string field", `/kubernetes/namespaces/${ns}/clusters`, () => JSON.stringify({ metadata: { name: "sur3" }, spec: { kubeconfig, custom_resources: ["x\ud800"] } }), "spec.custom_resources[0]"],
+    ] as const) {
+      it(`a lone surrogate in ${what}: 422 naming the field, nothing stored`, async () => {
+        const res = await rest("POST", path, body());
+        expect(res.status, res.text).to.equal(422);
+        const errors = res.json.errors as { field: string; message: string }[];
+        expect(errors[0]).to.deep.equal({ field, message: "is not valid Unicode (a lone surrogate); strings must be valid UTF-8" });
+        expect((await rest("GET", `${path}/${(JSON.parse(body()) as { metadata: { name: string } }).metadata.name}`)).status).to.equal(404);
+      });
+    }
+  });
+
   describe("framing and size of answers", () => {
     it("a huge label selector over gRPC: INVALID_ARGUMENT arrives (the message is cut to fit the trailers)", async () => {
       const { err } = await unary("/krake.core.v1.RoleService/ListRoles", bytesField(1, Buffer.from("a".repeat(54_000))));

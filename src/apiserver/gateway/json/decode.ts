@@ -1,6 +1,7 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import type { FieldError } from "../../../errors/api-error.js";
+import { isWellFormedText, notUnicode } from "../../request-limits.js";
 import { parseTimestamp, wellKnown } from "./wkt.js";
 
 export interface DecodeOptions {
@@ -167,7 +168,10 @@ const intText = /^-?\d+$/;
 function scalarReader(type: ScalarType): Read {
   switch (type) {
     case ScalarType.STRING:
-      return (json, ctx, path) => (typeof json === "string" ? json : fail(ctx, path, "expected a string"));
+      return (json, ctx, path) => {
+        if (typeof json !== "string") return fail(ctx, path, "expected a string");
+        return isWellFormedText(json) ? json : fail(ctx, path, notUnicode);
+      };
     case ScalarType.BOOL:
       return (json, ctx, path) => {
         if (typeof json === "boolean") return json;
@@ -230,7 +234,7 @@ function enumReader(desc: DescEnum): Read {
 }
 
 function mapKeyReader(type: ScalarType): (key: string) => boolean {
-  if (type === ScalarType.STRING) return () => true;
+  if (type === ScalarType.STRING) return isWellFormedText;
   if (type === ScalarType.BOOL) return (k) => k === "true" || k === "false";
   return (k) => intText.test(k);
 }

@@ -96,7 +96,9 @@ export class Registry<T extends KrakeObject> {
         const encoded = encodeStoredAndStamped(obj, this.kind.codec, () => String(revision));
         this.checkSize(meta.name, encoded.stored, undefined);
         revision = await this.store.create(key, encoded.stored);
-        const created = new CachedObject(key, obj, revision, this.kind.codec, encoded.stamped());
+        // What readers see is what was stored: the object decoded from its bytes, not the request's copy.
+        const stamped = encoded.stamped();
+        const created = new CachedObject(key, this.kind.codec.decode(stamped), revision, this.kind.codec, stamped);
         this.storeCache.rememberWrite(created as unknown as CachedObject);
         return blocking ? await this.block(created, blocking) : created;
       } catch (err) {
@@ -336,7 +338,8 @@ export class Registry<T extends KrakeObject> {
     if (!marksDeletion) this.checkSize(meta.name, encoded, current.object);
     const revision = await this.store.update(key, encoded, current.revision);
     meta.resourceVersion = String(revision);
-    const written = new CachedObject(key, next, revision, this.kind.codec);
+    // What readers see is what was stored (a value that does not survive protobuf would otherwise differ).
+    const written = CachedObject.fromStored(key, encoded, revision, this.kind.codec);
     this.storeCache.rememberWrite(written as unknown as CachedObject);
     return written;
   }

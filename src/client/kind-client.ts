@@ -5,6 +5,7 @@ import { resolveMethod, rpcOf } from "../kinds/methods.js";
 import type { MethodVerb } from "../kinds/methods.js";
 import type { KindInfo, KrakeObject } from "../kinds/object.js";
 import { createClient } from "./promise-client.js";
+import { retryServiceConfig } from "./retry-policy.js";
 import type { CallSettings, ResponseStream } from "./promise-client.js";
 
 export interface ListOptions {
@@ -184,12 +185,14 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
 }
 
 /**
- * Channel options for controllers: room for large List pages, notice a dead
- * connection during a long watch (keepalive), and reconnect quickly once the
+ * Channel options of the generic client: room for large List pages, notice a
+ * dead connection during a long watch (keepalive), reconnect quickly once the
  * API is back (grpc-js otherwise backs off up to two minutes between
- * connection attempts).
+ * connection attempts), and retry repeatable calls on UNAVAILABLE
+ * (retry-policy.ts).
  */
 export const controllerChannelOptions: ChannelOptions = {
+  "grpc.service_config": retryServiceConfig(),
   // A List page of large objects can pass grpc-js' 4 MiB default.
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.keepalive_time_ms": 30_000,

@@ -14,11 +14,11 @@ export type { IndexFunc } from "./informer/indexer.js";
 export { ApiConnection, kindClient } from "../client/kind-client.js";
 export type { KindClient, ListResult, WatchEvent } from "../client/kind-client.js";
 export { objectKey, parseRefKey, refKey, selfRefKey, splitObjectKey } from "./keys.js";
-export { grpcCode, isConflict, isExpired, isNotFound } from "./grpc-errors.js";
+export { grpcCode, isConflict, isExpired, isNotFound } from "../client/grpc-codes.js";
 export { RuntimeMetrics } from "./metrics.js";
 // For runtime authors and tests: the layers underneath.
-export { FakeClock, realClock, settle, sleep } from "./clock.js";
-export type { Clock, TimerHandle } from "./clock.js";
+export { FakeClock, realClock, settle, sleep } from "../client/clock.js";
+export type { Clock, TimerHandle } from "../client/clock.js";
 export {
   DelayingQueue,
   defaultControllerRateLimiter,

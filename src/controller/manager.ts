@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { pino } from "pino";
 import type { KindInfo, KrakeObject } from "../kinds/object.js";
-import type { Clock } from "./clock.js";
-import { realClock } from "./clock.js";
+import type { Clock } from "../client/clock.js";
+import { realClock } from "../client/clock.js";
 import type { Controller } from "./controller.js";
 import { Informer } from "./informer/informer.js";
 import type { InformerOptions } from "./informer/informer.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
-import { FakeClock, settle } from "../../src/controller/clock.js";
+import { FakeClock, settle } from "../../src/client/clock.js";
 import { Controller } from "../../src/controller/controller.js";
 import { RuntimeMetrics } from "../../src/controller/metrics.js";
 import { terminalError } from "../../src/controller/reconcile.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { FakeClock, settle } from "../../src/controller/clock.js";
+import { FakeClock, settle } from "../../src/client/clock.js";
 import { DelayingQueue } from "../../src/controller/workqueue/delaying-queue.js";
 import { WorkQueue } from "../../src/controller/workqueue/queue.js";
 import {

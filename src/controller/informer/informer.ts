@@ -2,10 +2,11 @@ import type { Logger } from "pino";
 import { pino } from "pino";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
 import type { KrakeObject } from "../../kinds/object.js";
-import type { ResponseStream } from "../../client/promise-client.js";
-import type { Clock, TimerHandle } from "../clock.js";
-import { realClock, sleep } from "../clock.js";
-import { isExpired } from "../grpc-errors.js";
+import { Backoff } from "../../client/backoff.js";
+import type { Clock } from "../../client/clock.js";
+import { realClock, sleep } from "../../client/clock.js";
+import { resumableWatch } from "../../client/resumable-watch.js";
+import { isExpired } from "../../client/grpc-codes.js";
 import type { KindClient, WatchEvent } from "../../client/kind-client.js";
 import { objectKey } from "../keys.js";
 import { Indexer } from "./indexer.js";
@@ -82,11 +83,8 @@ export class Informer<T extends KrakeObject> {
   private readonly opts: InformerOptions<T>;
   private readonly handlers: EventHandler<T>[] = [];
   private readonly abort = new AbortController();
-  private stream: ResponseStream<WatchEvent<T>> | undefined;
   private loop: Promise<void> | undefined;
   private version = "";
-  /** The next watch starts from a list, not from a version it had before. */
-  private justListed = false;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
 
@@ -146,7 +144,6 @@ export class Informer<T extends KrakeObject> {
 
   async stop(): Promise<void> {
     this.abort.abort(new Error("informer stopped"));
-    this.stream?.cancel();
     await this.loop;
   }
 
@@ -156,37 +153,27 @@ export class Informer<T extends KrakeObject> {
 
   private async run(): Promise<void> {
     const { clock, log } = this.opts;
-    let needList = true;
-    let delay = this.opts.backoffInitialMs;
+    const backoff = new Backoff(this.opts.backoffInitialMs, this.opts.backoffMaxMs, this.opts.random);
     while (!this.stopped) {
-      let progressed = false;
       try {
-        if (needList) {
-          await this.list();
-          needList = false;
-          progressed = true;
-        }
-        const before = this.stats.events;
+        await this.list();
+        backoff.reset();
         await this.watch();
-        progressed ||= this.stats.events > before;
-        if (progressed) delay = this.opts.backoffInitialMs;
         continue;
       } catch (err) {
         if (this.stopped) break;
         if (isExpired(err)) {
           log.info({ kind: this.kind, resourceVersion: this.version }, "informer: version expired; listing again");
-          needList = true;
           continue;
         }
-        if (progressed) delay = this.opts.backoffInitialMs;
+        const delay = backoff.next();
         log.warn({ kind: this.kind, err: describe(err), retryInMs: Math.round(delay) }, "informer: list/watch failed; retrying");
+        try {
+          await sleep(clock, delay, this.abort.signal);
+        } catch {
+          break;
+        }
       }
-      try {
-        await sleep(clock, delay * (1 - 0.2 * this.opts.random()), this.abort.signal);
-      } catch {
-        break;
-      }
-      delay = Math.min(delay * 2, this.opts.backoffMaxMs);
     }
   }
 
@@ -209,7 +196,6 @@ export class Informer<T extends KrakeObject> {
       this.emit((h) => h.onDelete?.(old, true));
     }
     this.version = version;
-    this.justListed = true;
     this.stats.lists++;
     if (!initial) this.stats.relists++;
     if (initial) {
@@ -218,44 +204,34 @@ export class Informer<T extends KrakeObject> {
     }
   }
 
-  /** One watch call; returns when the server ends it or it goes idle, throws when it fails. */
+  /** Watches from the list's version until the informer stops; throws when the version expired or a stream failed past resuming. */
   private async watch(): Promise<void> {
-    const { client, namespace, labelSelector, clock, idleTimeoutMs } = this.opts;
-    const stream = client.watch({ namespace, labelSelector, resourceVersion: this.version, allowBookmarks: true });
-    this.stream = stream;
-    this.stats.watches++;
-    if (!this.justListed) this.stats.resumes++;
-    this.justListed = false;
-    let idle = false;
-    let timer: TimerHandle | undefined;
-    const arm = () => {
-      timer?.cancel();
-      if (idleTimeoutMs > 0) {
-        timer = clock.setTimer(() => {
-          idle = true;
-          stream.cancel();
-        }, idleTimeoutMs);
-      }
-    };
-    arm();
-    try {
-      for await (const ev of stream) {
-        arm();
-        this.stats.events++;
-        this.apply(ev);
-      }
-    } catch (err) {
-      if (!idle) throw err;
-      this.opts.log.info({ kind: this.kind }, "informer: watch idle; watching again");
-    } finally {
-      timer?.cancel();
-      this.stream = undefined;
+    const { client, namespace, labelSelector, clock, idleTimeoutMs, log } = this.opts;
+    const events = resumableWatch(client, {
+      namespace,
+      labelSelector,
+      resourceVersion: this.version,
+      signal: this.abort.signal,
+      clock,
+      random: this.opts.random,
+      backoffInitialMs: this.opts.backoffInitialMs,
+      backoffMaxMs: this.opts.backoffMaxMs,
+      idleTimeoutMs,
+      onStream: (resumed) => {
+        this.stats.watches++;
+        if (resumed) this.stats.resumes++;
+      },
+      onRetry: (err, delay) => log.warn({ kind: this.kind, err: describe(err), retryInMs: Math.round(delay) }, "informer: watch failed; watching again"),
+      onIdle: () => log.info({ kind: this.kind }, "informer: watch idle; watching again"),
+    });
+    for await (const ev of events) {
+      this.stats.events++;
+      this.apply(ev);
     }
   }
 
   private apply(ev: WatchEvent<T>): void {
     const obj = ev.object;
-    if (ev.type === EventType.ERROR) throw new Error(`${this.kind}: the watch reported an error`);
     if (!obj) return;
     if (ev.type === EventType.ADDED || ev.type === EventType.MODIFIED) {
       const old = this.store.upsert(obj);

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import { pino } from "pino";
 import type { Lease, LeaseSpec } from "../../../gen/krake/core/v1/lease.js";
-import type { Clock, TimerHandle } from "../clock.js";
-import { realClock, sleep } from "../clock.js";
+import type { Clock, TimerHandle } from "../../client/clock.js";
+import { realClock, sleep } from "../../client/clock.js";
 import { status as Status } from "@grpc/grpc-js";
-import { grpcCode, isConflict } from "../grpc-errors.js";
+import { grpcCode, isConflict } from "../../client/grpc-codes.js";
 import type { LeaseLock } from "./lease-lock.js";
 
 export interface LeaderElectionTimings {

@@ -1,7 +1,7 @@
 import type { Lease, LeaseSpec } from "../../../gen/krake/core/v1/lease.js";
 import { EventType } from "../../../gen/krake/core/v1/watch.js";
 import type { CallSettings } from "../../client/promise-client.js";
-import { isNotFound } from "../grpc-errors.js";
+import { isNotFound } from "../../client/grpc-codes.js";
 import type { KindClient } from "../../client/kind-client.js";
 
 /**

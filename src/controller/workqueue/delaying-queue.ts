@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from "../clock.js";
-import { realClock } from "../clock.js";
+import type { Clock, TimerHandle } from "../../client/clock.js";
+import { realClock } from "../../client/clock.js";
 import { WorkQueue } from "./queue.js";
 
 interface Waiting<K> {

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.js";
-import { realClock } from "../clock.js";
+import type { Clock } from "../../client/clock.js";
+import { realClock } from "../../client/clock.js";
 
 /**
  * Decides how long a key waits before it is retried. `when` is called once

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.js";
-import { realClock } from "../clock.js";
+import type { Clock } from "../../client/clock.js";
+import { realClock } from "../../client/clock.js";
 import { DelayingQueue } from "./delaying-queue.js";
 import { defaultControllerRateLimiter } from "./rate-limiters.js";
 import type { RateLimiter } from "./rate-limiters.js";

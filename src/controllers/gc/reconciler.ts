@@ -1,7 +1,7 @@
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Reason } from "../../../gen/krake/core/v1/types.js";
 import type { KrakeObject } from "../../kinds/object.js";
-import { isConflict, isNotFound } from "../../controller/grpc-errors.js";
+import { isConflict, isNotFound } from "../../client/grpc-codes.js";
 import type { ApiConnection, KindClient } from "../../client/kind-client.js";
 import { selfRefKey } from "../../controller/keys.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { stopOnSignal } from "../process/stop-on-signal.js";
 import { EtcdStore } from "../store/etcd-store.js";
 import { ApiServer } from "./api-server.js";
 import type { ApiConfig } from "./config.js";
@@ -49,28 +50,11 @@ async function main(): Promise<void> {
 
   // Handlers go in before start(): a signal during start-up also stops cleanly.
   const started = server.start();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "draining and stopping");
-    started
-      .catch(() => undefined)
-      .then(() => server.stop())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, "unclean stop");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  const stopping = stopOnSignal(log, () => started.catch(() => undefined).then(() => server.stop()));
   try {
     await started;
   } catch (err) {
-    if (stopping) return;
+    if (stopping()) return;
     log.fatal({ err }, "cannot start");
     throw err;
   }

@@ -17,9 +17,14 @@ export interface ListOptions {
 }
 
 export interface ListResult<T> {
+  /** The list's own type: the kind's group and `<Kind>List`. */
+  api: string;
+  kind: string;
   items: T[];
   resourceVersion: string;
   continueToken: string;
+  /** Objects after this page, when the server knows (0 otherwise). */
+  remainingItemCount: number;
 }
 
 export interface WatchOptions {
@@ -35,7 +40,14 @@ export interface WatchEvent<T> {
   object: T | undefined;
 }
 
+export interface CreateOptions {
+  /** Krake's blocking: the answer waits until status.state equals this state. */
+  blocking?: string;
+}
+
 export interface DeleteOptions {
+  /** Krake's blocking: the answer waits until the object is gone ("deleted"). */
+  blocking?: string;
   /** "" (Krake's cascade), "foreground", "background" or "orphan". */
   propagationPolicy?: string;
   resourceVersion?: string;
@@ -59,7 +71,7 @@ export interface KindClient<T extends KrakeObject> {
   listAll(opts: Omit<ListOptions, "limit" | "continueToken">, pageSize: number, settings?: CallSettings): Promise<{ items: T[]; resourceVersion: string }>;
   watch(opts?: WatchOptions, settings?: CallSettings): ResponseStream<WatchEvent<T>>;
   get(namespace: string, name: string, settings?: CallSettings): Promise<T>;
-  create(namespace: string, obj: T, settings?: CallSettings): Promise<T>;
+  create(namespace: string, obj: T, opts?: CreateOptions, settings?: CallSettings): Promise<T>;
   /** PUT of the whole object; its metadata.resource_version is the precondition. */
   update(obj: T, settings?: CallSettings): Promise<T>;
   /** Status only; metadata.resource_version is the precondition. */
@@ -70,7 +82,9 @@ export interface KindClient<T extends KrakeObject> {
 type Call = (request: Record<string, unknown>, settings?: CallSettings) => unknown;
 
 interface ListResponse<T> {
-  metadata?: { resourceVersion: string; continue: string };
+  api: string;
+  kind: string;
+  metadata?: { resourceVersion: string; continue: string; remainingItemCount: number };
   items: T[];
 }
 
@@ -129,9 +143,12 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
         ),
       );
       return {
+        api: res.api,
+        kind: res.kind,
         items: res.items,
         resourceVersion: res.metadata?.resourceVersion ?? "",
         continueToken: res.metadata?.continue ?? "",
+        remainingItemCount: res.metadata?.remainingItemCount ?? 0,
       };
     },
     async listAll(opts, pageSize, settings) {
@@ -160,7 +177,7 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
       ) as ResponseStream<WatchEvent<T>>;
     },
     get: (namespace, name, settings) => unary<T>(settings, (s) => getM({ namespace, name }, s)),
-    create: (namespace, obj, settings) => unary<T>(settings, (s) => createM({ namespace, [body]: obj, blocking: "" }, s)),
+    create: (namespace, obj, opts = {}, settings) => unary<T>(settings, (s) => createM({ namespace, [body]: obj, blocking: opts.blocking ?? "" }, s)),
     update: (obj, settings) => unary<T>(settings, (s) => updateM({ ...nameOf(obj), [body]: obj }, s)),
     updateStatus(obj, settings) {
       if (!statusM) return Promise.reject(new Error(`${k} has no status`));
@@ -175,7 +192,7 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
             resourceVersion: opts.resourceVersion ?? "",
             force: opts.force ?? false,
             propagationPolicy: opts.propagationPolicy ?? "",
-            blocking: "",
+            blocking: opts.blocking ?? "",
           },
           s,
         ),

@@ -8,7 +8,7 @@ import { applicationKind } from "../kinds.js";
 import { waitForState, waitTarget } from "../wait.js";
 import { addNamespace, addOutput, addWait, collect, collectKeyValue, integer } from "./options.js";
 import type { NamespaceOptions, OutputOptions, WaitOptions } from "./options.js";
-import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
 
 type Manifest = { [key: string]: unknown };
 
@@ -99,15 +99,7 @@ function createCommand(): Command {
       };
       applyHooksAndBackoff(spec, opts);
       spec.autoClusterCreate = opts.autoClusterCreate ?? false;
-      const app = Application.fromPartial({
-        api: applicationKind.api,
-        kind: applicationKind.kind,
-        metadata: { name, labels: opts.label ?? {} },
-        spec,
-      });
-      let created = await ctx.transport.resource(applicationKind).create(ctx.namespace(opts.namespace), app);
-      if (target) created = (await waitForState(ctx, applicationKind, created, target, opts.timeout)) ?? created;
-      ctx.printer(opts.output).object(applicationKind, created);
+      await createAndPrint(ctx, applicationKind, newObject(applicationKind, name, opts.label ?? {}, { spec }), opts, target);
     }),
   );
   return cmd;

@@ -11,7 +11,7 @@ import { readKubeconfig } from "../kubeconfig.js";
 import { waitForState, waitTarget } from "../wait.js";
 import { addNamespace, addOutput, addWait, collect, collectKeyValue, collectNamedNumber, integer } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions, WaitOptions } from "./options.js";
-import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
 
 interface ClusterOptions extends NamespaceOptions, OutputOptions, WaitOptions {
   label?: Record<string, string>;
@@ -100,11 +100,9 @@ async function readTosca(file: string): Promise<Record<string, unknown>> {
 }
 
 /** Creates, optionally waits, prints: the end of register and create. */
-async function createAndPrint(ctx: CliContext, cluster: Cluster, opts: ClusterOptions): Promise<void> {
-  const target = waitTarget(clusterKind, opts, "ONLINE", false);
-  let created = await ctx.transport.resource(clusterKind).create(ctx.namespace(opts.namespace), cluster);
-  if (target) created = (await waitForState(ctx, clusterKind, created, target, opts.timeout)) ?? created;
-  ctx.printer(opts.output).object(clusterKind, created);
+async function createCluster(ctx: CliContext, cluster: Cluster, opts: ClusterOptions): Promise<void> {
+  applyBackoff(cluster.spec!, opts);
+  await createAndPrint(ctx, clusterKind, cluster, opts, waitTarget(clusterKind, opts, "ONLINE", false));
 }
 
 function registerCommand(): Command {
@@ -119,19 +117,8 @@ function registerCommand(): Command {
   addOutput(cmd).action(
     action<RegisterOptions>(async (ctx, opts) => {
       const { kubeconfig, clusterName } = await readKubeconfig(opts.kubeconfig, opts.context);
-      const cluster = Cluster.fromPartial({
-        api: clusterKind.api,
-        kind: clusterKind.kind,
-        metadata: { name: opts.name ?? clusterName, labels: opts.label ?? {} },
-        spec: {
-          kubeconfig,
-          customResources: opts.customResource ?? [],
-          metrics: metricRefs(opts),
-          constraints: { cloud: { labels: [], metrics: [] } },
-        },
-      });
-      applyBackoff(cluster.spec!, opts);
-      await createAndPrint(ctx, cluster, opts);
+      const spec = { kubeconfig, customResources: opts.customResource ?? [], metrics: metricRefs(opts), constraints: { cloud: { labels: [], metrics: [] } } };
+      await createCluster(ctx, newObject(clusterKind, opts.name ?? clusterName, opts.label ?? {}, { spec }), opts);
     }),
   );
   return cmd;
@@ -162,8 +149,7 @@ function createCommand(): Command {
           constraints: { cloud: { labels: opts.cloudLabelConstraint ?? [], metrics: opts.cloudMetricConstraint ?? [] } },
         },
       });
-      applyBackoff(cluster.spec!, opts);
-      await createAndPrint(ctx, cluster, opts);
+      await createCluster(ctx, cluster, opts);
     }),
   );
   return cmd;

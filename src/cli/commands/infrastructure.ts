@@ -17,7 +17,7 @@ import { kindByName } from "../kinds.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
 import { addNamespace, addOutput, collectKeyValue, collectNamedNumber } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
-import { crudGroup } from "./resource-commands.js";
+import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
 
 type AnyProvider = InfrastructureProvider | GlobalInfrastructureProvider;
 type AnyCloud = Cloud | GlobalCloud;
@@ -136,14 +136,8 @@ function registerProvider<T extends AnyProvider>(k: KindInfo<T>): Command {
       if (!opts.token && !(opts.username && password)) {
         throw CliError.usage("give --token, or --username and --password");
       }
-      const provider = k.codec.fromPartial({
-        api: k.api,
-        kind: k.kind,
-        metadata: { name },
-        spec: { type: "im", im: { url: opts.url, username: opts.username ?? "", password: password ?? "", token: opts.token ?? "" } },
-      } as never);
-      const created = await ctx.transport.resource(k).create(ctx.namespace(opts.namespace), provider);
-      ctx.printer(opts.output).object(k, created);
+      const spec = { type: "im", im: { url: opts.url, username: opts.username ?? "", password: password ?? "", token: opts.token ?? "" } };
+      await createAndPrint(ctx, k, newObject(k, name, {}, { spec }), opts);
     }),
   );
 }
@@ -258,9 +252,7 @@ function registerCloud<T extends AnyCloud>(k: KindInfo<T>): Command {
           },
         },
       };
-      const cloud = k.codec.fromPartial({ api: k.api, kind: k.kind, metadata: { name, labels: opts.label ?? {} }, spec } as never);
-      const created = await ctx.transport.resource(k).create(ctx.namespace(opts.namespace), cloud);
-      ctx.printer(opts.output).object(k, created);
+      await createAndPrint(ctx, k, newObject(k, name, opts.label ?? {}, { spec }), opts);
     }),
   );
 }

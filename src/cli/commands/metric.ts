@@ -7,7 +7,7 @@ import { globalMetricKind, metricKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
 import { addNamespace, addOutput, float, numberList } from "./options.js";
 import type { NamespaceOptions, OutputOptions } from "./options.js";
-import { crudGroup } from "./resource-commands.js";
+import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
 
 type AnyMetric = Metric | GlobalMetric;
 
@@ -51,19 +51,13 @@ function createCommand<T extends AnyMetric>(kind: KindInfo<T>): Command {
       const provider = opts.mpName ?? opts.gmpName;
       if (!provider) throw CliError.usage("the metrics provider is required: --mp-name PROVIDER");
       if (opts.min === undefined || opts.max === undefined) throw CliError.usage("--min and --max are required");
-      const metric = kind.codec.fromPartial({
-        api: kind.api,
-        kind: kind.kind,
-        metadata: { name },
-        spec: {
-          allowedValues: [...(opts.allowedValues ?? [])].sort((a, b) => a - b),
-          min: opts.min,
-          max: opts.max,
-          provider: { name: provider, metric: opts.metricName ?? name },
-        },
-      } as never);
-      const created = await ctx.transport.resource(kind).create(ctx.namespace(opts.namespace), metric);
-      ctx.printer(opts.output).object(kind, created);
+      const spec = {
+        allowedValues: [...(opts.allowedValues ?? [])].sort((a, b) => a - b),
+        min: opts.min,
+        max: opts.max,
+        provider: { name: provider, metric: opts.metricName ?? name },
+      };
+      await createAndPrint(ctx, kind, newObject(kind, name, {}, { spec }), opts);
     }),
   );
 }

@@ -7,7 +7,7 @@ import { globalMetricsProviderKind, metricsProviderKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
 import { addNamespace, addOutput, collectNamedNumber } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
-import { crudGroup } from "./resource-commands.js";
+import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
 
 type AnyProvider = MetricsProvider | GlobalMetricsProvider;
 
@@ -130,9 +130,7 @@ function createCommand<T extends AnyProvider>(kind: KindInfo<T>): Command {
       checkFlags(opts.type, opts, true);
       const spec: MetricsProviderSpec = { type: opts.type };
       applyFlags(spec, opts.type, opts);
-      const provider = kind.codec.fromPartial({ api: kind.api, kind: kind.kind, metadata: { name }, spec } as never);
-      const created = await ctx.transport.resource(kind).create(ctx.namespace(opts.namespace), provider);
-      ctx.printer(opts.output).object(kind, created);
+      await createAndPrint(ctx, kind, newObject(kind, name, {}, { spec }), opts);
     }),
   );
 }

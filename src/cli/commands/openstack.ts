@@ -13,7 +13,7 @@ import { CliError } from "../errors.js";
 import { magnumClusterKind, projectKind } from "../kinds.js";
 import { addNamespace, addOutput, collect, collectKeyValue, collectNamedNumber, integer } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
-import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
+import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
 
 export function openstackCommand(): Command {
   return new Command("openstack")
@@ -148,14 +148,8 @@ function createProjectCommand(): Command {
     action<ProjectOptions>(async (ctx, opts, [name]) => {
       const url = opts.authUrl ?? opts.url ?? process.env["OS_AUTH_URL"];
       if (!url) throw CliError.usage("the identity service URL is required: --auth-url URL (or $OS_AUTH_URL)");
-      const project = Project.fromPartial({
-        api: projectKind.api,
-        kind: projectKind.kind,
-        metadata: { name, labels: opts.label ?? {} },
-        spec: { url, auth: authFromFlags(opts, undefined, true), template: opts.template, metrics: metricRefs(opts) ?? [] },
-      });
-      const created = await ctx.transport.resource(projectKind).create(ctx.namespace(opts.namespace), project);
-      ctx.printer(opts.output).object(projectKind, created);
+      const spec = { url, auth: authFromFlags(opts, undefined, true), template: opts.template, metrics: metricRefs(opts) ?? [] };
+      await createAndPrint(ctx, projectKind, newObject(projectKind, name, opts.label ?? {}, { spec }), opts);
     }),
   );
 }
@@ -228,14 +222,7 @@ function createClusterCommand(): Command {
       if (opts.masterCount !== undefined) spec.masterCount = opts.masterCount;
       if (opts.nodeCount !== undefined) spec.nodeCount = opts.nodeCount;
       if (opts.projectLabelConstraint) spec.constraints = { project: { labels: opts.projectLabelConstraint } };
-      const cluster = MagnumCluster.fromPartial({
-        api: magnumClusterKind.api,
-        kind: magnumClusterKind.kind,
-        metadata: { name, labels: opts.label ?? {} },
-        spec,
-      });
-      const created = await ctx.transport.resource(magnumClusterKind).create(ctx.namespace(opts.namespace), cluster);
-      ctx.printer(opts.output).object(magnumClusterKind, created);
+      await createAndPrint(ctx, magnumClusterKind, newObject(magnumClusterKind, name, opts.label ?? {}, { spec }), opts);
     }),
   );
 }

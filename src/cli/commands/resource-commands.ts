@@ -118,3 +118,26 @@ export function crudGroup<T extends KrakeObject>(group: Command, kind: KindInfo<
     .addCommand(own.update)
     .addCommand(deleteCommand(kind, { wait: false }));
 }
+
+/** A new object of `kind` to create: its type, name and labels, and the command's other fields. */
+export function newObject<T extends KrakeObject>(kind: KindInfo<T>, name: string, labels: Record<string, string>, fields: Record<string, unknown>): T {
+  return kind.codec.fromPartial({ api: kind.api, kind: kind.kind, metadata: { name, labels }, ...fields } as never);
+}
+
+/**
+ * The end of every create command: creates `object` in the flags' namespace,
+ * waits for `target` when `--wait` asked for it (waitTarget), and prints the
+ * object as the API answered it (or as it was when the wait ended).
+ */
+export async function createAndPrint<T extends KrakeObject>(
+  ctx: CliContext,
+  kind: KindInfo<T>,
+  object: T,
+  opts: NamespaceOptions & OutputOptions & Partial<WaitOptions>,
+  target?: string,
+): Promise<T> {
+  let created = await ctx.transport.resource(kind).create(ctx.namespace(opts.namespace), object);
+  if (target) created = (await waitForState(ctx, kind, created, target, opts.timeout ?? 0)) ?? created;
+  ctx.printer(opts.output).object(kind, created);
+  return created;
+}

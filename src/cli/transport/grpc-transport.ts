@@ -49,7 +49,7 @@ export class GrpcTransport implements Transport {
       }
     };
     return {
-      create: (namespace, object) => call((s) => client.create(namespace, object, s)),
+      create: (namespace, object) => call((s) => client.create(namespace, object, {}, s)),
       get: (namespace, name) => call((s) => client.get(namespace, name, s)),
       update: (namespace, name, object) =>
         call((s) => client.update({ ...object, metadata: { ...object.metadata!, namespace: object.metadata?.namespace || namespace, name: object.metadata?.name || name } }, s)),

@@ -55,7 +55,7 @@ export class LeaseLock {
       },
       spec,
     };
-    return this.client.create(this.namespace, lease, settings);
+    return this.client.create(this.namespace, lease, {}, settings);
   }
 
   /** Replaces the spec of `current`, on condition that it is still current (ABORTED otherwise). */

@@ -7,6 +7,7 @@ import { LeaseLock } from "../leader/lease-lock.js";
 import { Manager } from "../manager.js";
 import { RuntimeMetrics } from "../metrics.js";
 import type { ControllerConfig } from "./config.js";
+import { stopOnSignal } from "../../process/stop-on-signal.js";
 import { resolveConfig } from "./config.js";
 import { channelCredentials } from "./credentials.js";
 import { ProbeServer } from "./http-server.js";
@@ -111,25 +112,5 @@ export async function runControllerProcess(spec: ControllerProcessSpec, argv = p
   }
   manager.start();
   log.info({ api: config.apiEndpoint, tls: config.tls.enabled, workers: config.workerCount, lease: config.lease.enabled }, "started");
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "draining and stopping");
-    manager
-      .stop(config.shutdownGraceMs)
-      .then(() => probes?.close())
-      .then(
-        () => {
-          log.info("stopped");
-          process.exit(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, "unclean stop");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignal(log, () => manager.stop(config.shutdownGraceMs).then(() => probes?.close()));
 }

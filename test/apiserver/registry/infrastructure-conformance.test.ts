@@ -1,10 +1,11 @@
 /** The registry conformance suite (DESIGN.md §4) for the infrastructure group's four kinds. */
-import { Cloud, CloudStatus, cloudStatus_StateFromJSON, cloudStatus_StateToJSON, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
+import { cloudKind, globalCloudKind, globalInfrastructureProviderKind, infrastructureProviderKind } from "../../../gen/kinds.js";
+import { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import { GlobalInfrastructureProvider, InfrastructureProvider } from "../../../gen/krake/infrastructure/v1/infrastructure_provider.js";
-import type { KrakeObject } from "../../../src/apiserver/objects/kind.js";
+import type { KrakeObject } from "../../../src/kinds/index.js";
 import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { anyFixture, krakeDocument, registryConformance, requests } from "./conformance/index.js";
+import { anyFixture, krakeDocument, registryConformance } from "./conformance/index.js";
 import type { KindFixture, StatusFixture } from "./conformance/index.js";
 
 /** A fixture document with its name and namespace replaced. */
@@ -32,51 +33,17 @@ const changeCloudUrl = (c: AnyCloud) => {
   c.spec!.openstack!.url = `${c.spec!.openstack!.url}/other`;
 };
 
-const cloudStatus: StatusFixture<AnyCloud> = {
-  initial: "ONLINE",
-  other: "FAILING_METRICS",
-  state: (c) => (c.status ? cloudStatus_StateToJSON(c.status.state) : undefined),
-  setState: (c, state) => {
-    c.status ??= CloudStatus.fromPartial({});
-    c.status.state = cloudStatus_StateFromJSON(state);
-  },
-};
+const cloudStatus: StatusFixture = { initial: "ONLINE", other: "FAILING_METRICS" };
 
 const globalInfrastructureProvider: KindFixture<GlobalInfrastructureProvider> = {
-  api: "infrastructure",
-  kind: "GlobalInfrastructureProvider",
-  plural: "globalinfrastructureproviders",
-  namespaced: false,
-  codec: GlobalInfrastructureProvider,
-  client: ({ globalInfrastructureProviders: c }) => ({
-    create: (_ns, globalInfrastructureProvider) => c.createGlobalInfrastructureProvider({ globalInfrastructureProvider }),
-    get: (_ns, name) => c.getGlobalInfrastructureProvider({ name }),
-    list: (namespace, p) => c.listGlobalInfrastructureProviders(requests.list(namespace, p)),
-    update: (_ns, name, globalInfrastructureProvider) =>
-      c.updateGlobalInfrastructureProvider({ name, globalInfrastructureProvider }),
-    delete: (namespace, name, p) => c.deleteGlobalInfrastructureProvider(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchGlobalInfrastructureProviders(requests.watch(namespace, p)),
-  }),
+  type: globalInfrastructureProviderKind,
   valid: (name) => named(GlobalInfrastructureProvider.fromJSON, "globalinfrastructureprovider.json", name, ""),
   changeSpec: changeProviderUrl,
   invalid: badProviderUrl,
 };
 
 const infrastructureProvider: KindFixture<InfrastructureProvider> = {
-  api: "infrastructure",
-  kind: "InfrastructureProvider",
-  plural: "infrastructureproviders",
-  namespaced: true,
-  codec: InfrastructureProvider,
-  client: ({ infrastructureProviders: c }) => ({
-    create: (namespace, infrastructureProvider) => c.createInfrastructureProvider({ namespace, infrastructureProvider }),
-    get: (namespace, name) => c.getInfrastructureProvider({ namespace, name }),
-    list: (namespace, p) => c.listInfrastructureProviders(requests.list(namespace, p)),
-    update: (namespace, name, infrastructureProvider) =>
-      c.updateInfrastructureProvider({ namespace, name, infrastructureProvider }),
-    delete: (namespace, name, p) => c.deleteInfrastructureProvider(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchInfrastructureProviders(requests.watch(namespace, p)),
-  }),
+  type: infrastructureProviderKind,
   valid: (name, namespace) => named(InfrastructureProvider.fromJSON, "infrastructureprovider.json", name, namespace),
   changeSpec: changeProviderUrl,
   invalid: {
@@ -88,20 +55,7 @@ const infrastructureProvider: KindFixture<InfrastructureProvider> = {
 };
 
 const globalCloud: KindFixture<GlobalCloud> = {
-  api: "infrastructure",
-  kind: "GlobalCloud",
-  plural: "globalclouds",
-  namespaced: false,
-  codec: GlobalCloud,
-  client: ({ globalClouds: c }) => ({
-    create: (_ns, globalCloud) => c.createGlobalCloud({ globalCloud }),
-    get: (_ns, name) => c.getGlobalCloud({ name }),
-    list: (namespace, p) => c.listGlobalClouds(requests.list(namespace, p)),
-    update: (_ns, name, globalCloud) => c.updateGlobalCloud({ name, globalCloud }),
-    updateStatus: (_ns, name, globalCloud) => c.updateGlobalCloudStatus({ name, globalCloud }),
-    delete: (namespace, name, p) => c.deleteGlobalCloud(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchGlobalClouds(requests.watch(namespace, p)),
-  }),
+  type: globalCloudKind,
   valid: (name) => named(GlobalCloud.fromJSON, "globalcloud.json", name, ""),
   changeSpec: changeCloudUrl,
   invalid: {
@@ -110,24 +64,11 @@ const globalCloud: KindFixture<GlobalCloud> = {
       c.spec!.openstack!.infrastructureProvider!.namespaced = true;
     },
   },
-  status: cloudStatus as StatusFixture<GlobalCloud>,
+  status: cloudStatus,
 };
 
 const cloud: KindFixture<Cloud> = {
-  api: "infrastructure",
-  kind: "Cloud",
-  plural: "clouds",
-  namespaced: true,
-  codec: Cloud,
-  client: ({ clouds: c }) => ({
-    create: (namespace, cloud) => c.createCloud({ namespace, cloud }),
-    get: (namespace, name) => c.getCloud({ namespace, name }),
-    list: (namespace, p) => c.listClouds(requests.list(namespace, p)),
-    update: (namespace, name, cloud) => c.updateCloud({ namespace, name, cloud }),
-    updateStatus: (namespace, name, cloud) => c.updateCloudStatus({ namespace, name, cloud }),
-    delete: (namespace, name, p) => c.deleteCloud(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchClouds(requests.watch(namespace, p)),
-  }),
+  type: cloudKind,
   valid: (name, namespace) => named(Cloud.fromJSON, "cloud.json", name, namespace),
   changeSpec: changeCloudUrl,
   invalid: {
@@ -136,7 +77,7 @@ const cloud: KindFixture<Cloud> = {
       c.spec!.openstack!.auth!.password!.user!.username = "";
     },
   },
-  status: cloudStatus as StatusFixture<Cloud>,
+  status: cloudStatus,
 };
 
 describe("registry conformance over gRPC: infrastructure", () => {

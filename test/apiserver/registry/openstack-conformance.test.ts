@@ -1,9 +1,10 @@
-import { MagnumCluster, MagnumClusterStatus, magnumClusterStatus_StateFromJSON, magnumClusterStatus_StateToJSON } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
-import { Project, ProjectStatus, projectStatus_StateFromJSON, projectStatus_StateToJSON } from "../../../gen/krake/openstack/v1/project.js";
-import type { KrakeObject } from "../../../src/apiserver/objects/kind.js";
+import { magnumClusterKind, projectKind } from "../../../gen/kinds.js";
+import { MagnumCluster } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
+import { Project } from "../../../gen/krake/openstack/v1/project.js";
+import type { KrakeObject } from "../../../src/kinds/index.js";
 import { startEtcd } from "../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
-import { anyFixture, krakeDocument, registryConformance, requests } from "./conformance/index.js";
+import { anyFixture, krakeDocument, registryConformance } from "./conformance/index.js";
 import type { KindFixture } from "./conformance/index.js";
 
 /** A fixture document with its name and namespace replaced. */
@@ -15,20 +16,7 @@ function named<T extends KrakeObject>(parse: (json: unknown) => T, file: string,
 }
 
 const project: KindFixture<Project> = {
-  api: "openstack",
-  kind: "Project",
-  plural: "projects",
-  namespaced: true,
-  codec: Project,
-  client: ({ projects: c }) => ({
-    create: (namespace, project) => c.createProject({ namespace, project }),
-    get: (namespace, name) => c.getProject({ namespace, name }),
-    list: (namespace, p) => c.listProjects(requests.list(namespace, p)),
-    update: (namespace, name, project) => c.updateProject({ namespace, name, project }),
-    updateStatus: (namespace, name, project) => c.updateProjectStatus({ namespace, name, project }),
-    delete: (namespace, name, p) => c.deleteProject(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchProjects(requests.watch(namespace, p)),
-  }),
+  type: projectKind,
   valid: (name, namespace) => named(Project.fromJSON, "project.json", name, namespace),
   changeSpec: (p) => {
     p.spec!.template = `${p.spec!.template}-2`;
@@ -39,32 +27,11 @@ const project: KindFixture<Project> = {
       p.spec!.auth!.password!.user!.id = "";
     },
   },
-  status: {
-    initial: "ONLINE",
-    other: "FAILING_METRICS",
-    state: (p) => (p.status ? projectStatus_StateToJSON(p.status.state) : undefined),
-    setState: (p, state) => {
-      p.status ??= ProjectStatus.fromPartial({});
-      p.status.state = projectStatus_StateFromJSON(state);
-    },
-  },
+  status: { initial: "ONLINE", other: "FAILING_METRICS" },
 };
 
 const magnumCluster: KindFixture<MagnumCluster> = {
-  api: "openstack",
-  kind: "MagnumCluster",
-  plural: "magnumclusters",
-  namespaced: true,
-  codec: MagnumCluster,
-  client: ({ magnumClusters: c }) => ({
-    create: (namespace, magnumCluster) => c.createMagnumCluster({ namespace, magnumCluster }),
-    get: (namespace, name) => c.getMagnumCluster({ namespace, name }),
-    list: (namespace, p) => c.listMagnumClusters(requests.list(namespace, p)),
-    update: (namespace, name, magnumCluster) => c.updateMagnumCluster({ namespace, name, magnumCluster }),
-    updateStatus: (namespace, name, magnumCluster) => c.updateMagnumClusterStatus({ namespace, name, magnumCluster }),
-    delete: (namespace, name, p) => c.deleteMagnumCluster(requests.delete(namespace, name, p)),
-    watch: (namespace, p) => c.watchMagnumClusters(requests.watch(namespace, p)),
-  }),
+  type: magnumClusterKind,
   valid: (name, namespace) => named(MagnumCluster.fromJSON, "magnumcluster.json", name, namespace),
   changeSpec: (c) => {
     c.spec!.nodeCount = (c.spec!.nodeCount ?? 0) + 1;
@@ -75,15 +42,7 @@ const magnumCluster: KindFixture<MagnumCluster> = {
       c.spec!.constraints!.project!.labels = ["location ~ DE"];
     },
   },
-  status: {
-    initial: "PENDING",
-    other: "RUNNING",
-    state: (c) => (c.status ? magnumClusterStatus_StateToJSON(c.status.state) : undefined),
-    setState: (c, state) => {
-      c.status ??= MagnumClusterStatus.fromPartial({});
-      c.status.state = magnumClusterStatus_StateFromJSON(state);
-    },
-  },
+  status: { initial: "PENDING", other: "RUNNING" },
 };
 
 describe("registry conformance over gRPC: the openstack group", () => {

@@ -2,11 +2,10 @@
 import { expect } from "chai";
 import { status as Status } from "@grpc/grpc-js";
 import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
-import type { StatusFixture } from "./fixture.js";
 import { expectApiError, meta, rv } from "./helpers.js";
-import type { KindSuite } from "./suite.js";
+import type { KindSuite, StatusAccess } from "./suite.js";
 
-export function statusConformance<T extends KrakeObject>(s: KindSuite<T>, st: StatusFixture<T>): void {
+export function statusConformance<T extends KrakeObject>(s: KindSuite<T>, st: StatusAccess<T>): void {
   describe("update status", () => {
     const updateStatus = (ns: string, name: string, obj: T) => s.c.updateStatus!(ns, name, obj);
 

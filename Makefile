@@ -49,9 +49,11 @@ fuzz: deps
 	echo "fuzz: seed $$seed, $(FUZZ_RUNS) cases (replay: KRAKE_FUZZ_SEED=$$seed make fuzz)"; \
 	KRAKE_FUZZ_SEED="$$seed" KRAKE_FUZZ_RUNS="$(FUZZ_RUNS)" mocha 'test/fuzz/**/*.test.ts' --timeout 0
 
-## run: a local etcd (data under .data/) and krake-api with the defaults
+## run: the whole system (base roles, krake-api, every controller) on the embedded store .data/krake.db;
+## STORE=etcd for a local etcd instead (data under .data/etcd)
+STORE ?= sqlite
 run: deps
-	scripts/run-local.sh
+	STORE=$(STORE) scripts/run.sh
 
 ## bench: benchmarks; prints a table and writes bench/results.json
 bench: deps

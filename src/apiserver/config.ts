@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { camel, ConfigError } from "../config/layered.js";
+import { resolveStoreLocation } from "../store/location.js";
 import { defaultAuthentication, defaultAuthorization, defaultTlsConfig } from "./auth/index.js";
 import type { AuthenticationConfig, TlsListenerConfig } from "./auth/index.js";
 
@@ -18,6 +19,9 @@ export interface ApiConfig {
   authentication: AuthenticationConfig;
   /** always-allow | always-deny | rbac. */
   authorization: string;
+  /** sqlite://PATH or etcd://host:port[,...] (store/location.ts); "" = etcd.endpoints if set, else the embedded store. */
+  store: string;
+  /** endpoints: the older form of store: etcd://…; prefix: every key's prefix, in either store. */
   etcd: { endpoints: string[]; prefix: string; dialTimeoutMs: number };
   watch: { windowSize: number; bookmarkIntervalMs: number; maxPendingEvents: number; freshnessTimeoutMs: number };
   blockingTimeoutMs: number;
@@ -36,7 +40,8 @@ export const defaultConfig: ApiConfig = {
   http: { host: "127.0.0.1", port: 8080, corsOrigin: "*", maxBodyBytes: 1_572_864, tls: defaultTlsConfig, publicMetrics: false },
   authentication: defaultAuthentication,
   authorization: defaultAuthorization,
-  etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/krake", dialTimeoutMs: 5_000 },
+  store: "",
+  etcd: { endpoints: [], prefix: "/krake", dialTimeoutMs: 5_000 },
   watch: { windowSize: 10_000, bookmarkIntervalMs: 10_000, maxPendingEvents: 1_000, freshnessTimeoutMs: 3_000 },
   blockingTimeoutMs: 60_000,
   maxUpdateAttempts: 5,
@@ -99,7 +104,11 @@ export function validateConfig(config: ApiConfig): void {
   for (const [name, port] of [["grpc.port", config.grpc.port], ["http.port", config.http.port]] as const) {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`${name} must be a port number (0-65535, 0 = any free port), not ${port}`);
   }
-  if (config.etcd.endpoints.length === 0) problems.push("etcd.endpoints must name at least one etcd");
+  try {
+    resolveStoreLocation(config.store, config.etcd.endpoints);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   for (const e of config.etcd.endpoints) {
     if (!/^(https?:\/\/)?[^/\s]+\/?$/.test(e)) problems.push(`etcd.endpoints: "${e}" is not an etcd client URL like http://127.0.0.1:2379`);
   }

@@ -1,6 +1,8 @@
 import { pino } from "pino";
 import { stopOnSignal } from "../process/stop-on-signal.js";
-import { EtcdStore } from "../store/etcd-store.js";
+import { describeStoreLocation, resolveStoreLocation } from "../store/location.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
 import { ApiServer } from "./api-server.js";
 import type { ApiConfig } from "./config.js";
 import { applyFlags, ConfigError, defaultConfig, flagNames, loadConfigFile, mergeConfig, parseCommandLine, validateConfig } from "./config.js";
@@ -15,7 +17,12 @@ setting is also a flag (lists are comma-separated):
 
 Examples:
   krake-api --config config/api.yaml
-  krake-api --grpc.port 9090 --etcd.endpoints http://127.0.0.1:2379 --etcd.prefix /krake
+  krake-api --grpc.port 9090 --store sqlite://.data/krake.db
+  krake-api --grpc.port 9090 --store etcd://127.0.0.1:2379 --etcd.prefix /krake
+
+The store: --store (or KRAKE_STORE, or store: in the file) sqlite://PATH for the
+embedded single-file store (one krake-api at a time), etcd://host:port[,...] for
+etcd; with neither, etcd.endpoints if set, else sqlite://.data/krake.db.
 
 Exit codes: 0 after SIGTERM/SIGINT, 1 when it cannot start, 2 for a bad command line or config.`;
 
@@ -25,6 +32,8 @@ function configure(argv: string[]): ApiConfig | undefined {
   if (cli.help) return undefined;
   let config = defaultConfig;
   if (cli.configFile !== undefined) config = mergeConfig(config, loadConfigFile(cli.configFile));
+  const storeFromEnv = process.env["KRAKE_STORE"];
+  if (storeFromEnv) config = { ...config, store: storeFromEnv };
   config = applyFlags(config, cli.flags);
   validateConfig(config);
   return config;
@@ -37,7 +46,14 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino({ level: config.log.level, base: { component: "krake-api" } });
-  const store = new EtcdStore({ endpoints: config.etcd.endpoints, dialTimeoutMs: config.etcd.dialTimeoutMs });
+  const location = resolveStoreLocation(config.store, config.etcd.endpoints);
+  let store: Store;
+  try {
+    store = await openStore(location, { dialTimeoutMs: config.etcd.dialTimeoutMs });
+  } catch (err) {
+    log.fatal({ store: describeStoreLocation(location), err: (err as Error).message }, "cannot open the store");
+    throw err;
+  }
   let server: ApiServer;
   try {
     server = new ApiServer(config, store, log);
@@ -46,7 +62,7 @@ async function main(): Promise<void> {
     await store.close();
     throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
   }
-  log.info({ grpc: config.grpc.host, etcd: config.etcd.endpoints, prefix: config.etcd.prefix }, "krake-api starting");
+  log.info({ grpc: config.grpc.host, store: describeStoreLocation(location), prefix: config.etcd.prefix }, "krake-api starting");
 
   // Handlers go in before start(): a signal during start-up also stops cleanly.
   const started = server.start();

@@ -125,6 +125,7 @@ export class ApiMetrics {
       create: (key, value) => time("create", () => store.create(key, value)),
       update: (key, value, rev) => time("update", () => store.update(key, value, rev)),
       delete: (key, rev) => time("delete", () => store.delete(key, rev)),
+      commit: (writes) => time("commit", () => store.commit(writes)),
       currentRevision: () => time("current_revision", () => store.currentRevision()),
       watch: (prefix, from, handlers) => store.watch(prefix, from, handlers),
       compact: (revision) => time("compact", () => store.compact(revision)),

@@ -7,7 +7,8 @@ import type { EtcdStoreOptions } from "./etcd-client.js";
 import { prefixEnd, toBuffer, toKeyValue } from "./etcd-values.js";
 import { EtcdWatch } from "./etcd-watch.js";
 import { translateEtcdError } from "./errors.js";
-import type { KeyValue, ListOptions, ListResult, Store, StoreWatch, WatchHandlers } from "./store.js";
+import { checkCommitSize, checkExpectedModRevision, commitConflict } from "./commit.js";
+import type { KeyValue, ListOptions, ListResult, Store, StoreWatch, StoreWrite, WatchHandlers } from "./store.js";
 
 /** The Store on etcd v3. Every failure is an ApiError (see translateEtcdError). */
 export class EtcdStore implements Store {
@@ -61,7 +62,7 @@ export class EtcdStore implements Store {
   }
 
   async update(key: string, value: Uint8Array, expectedModRevision: number): Promise<number> {
-    checkExpected(expectedModRevision);
+    checkExpectedModRevision(expectedModRevision);
     const k = Buffer.from(key);
     const res = await this.call(() =>
       this.client.kv.txn({
@@ -74,7 +75,7 @@ export class EtcdStore implements Store {
   }
 
   async delete(key: string, expectedModRevision: number): Promise<number> {
-    checkExpected(expectedModRevision);
+    checkExpectedModRevision(expectedModRevision);
     const k = Buffer.from(key);
     const res = await this.call(() =>
       this.client.kv.txn({
@@ -84,6 +85,25 @@ export class EtcdStore implements Store {
       }),
     );
     return writeRevision(res, key, expectedModRevision);
+  }
+
+  async commit(writes: StoreWrite[]): Promise<number> {
+    checkCommitSize(writes);
+    for (const w of writes) if (w.expectedModRevision !== 0) checkExpectedModRevision(w.expectedModRevision);
+    const res = await this.call(() =>
+      this.client.kv.txn({
+        compare: writes.map((w) =>
+          w.expectedModRevision === 0
+            ? { key: Buffer.from(w.key), target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }
+            : { key: Buffer.from(w.key), target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: w.expectedModRevision },
+        ),
+        success: writes.map((w) => ({ request_put: { key: Buffer.from(w.key), value: toBuffer(w.value) } })),
+        failure: writes.map((w) => ({ request_range: { key: Buffer.from(w.key) } })),
+      }),
+    );
+    if (res.succeeded) return Number(res.header.revision);
+    const found = writes.map((w, i) => ({ key: w.key, modRevision: Number(res.responses[i]?.response_range?.kvs[0]?.mod_revision ?? 0) }));
+    throw commitConflict(writes, found);
   }
 
   async currentRevision(): Promise<number> {
@@ -131,12 +151,6 @@ export class EtcdStore implements Store {
   }
 }
 
-function checkExpected(expectedModRevision: number): void {
-  // mod_revision of a missing key compares equal to 0: that would create the key
-  if (!Number.isSafeInteger(expectedModRevision) || expectedModRevision <= 0) {
-    throw ApiError.badRequest(`expected mod revision must be a positive integer, got ${expectedModRevision}`);
-  }
-}
 
 /** The revision of a compare-and-swap txn, or why it did not apply. */
 function writeRevision(res: ITxnResponse, key: string, expected: number): number {

@@ -6,9 +6,13 @@ export type {
   StoreEvent,
   StoreEventBatch,
   StoreWatch,
+  StoreWrite,
   WatchHandlers,
 } from "./store.js";
 export { EtcdStore } from "./etcd-store.js";
+export { maxCommitWrites } from "./commit.js";
+export { DEFAULT_SQLITE_STORE_OPTIONS, SqliteStore } from "./sqlite-store.js";
+export type { SqliteStoreOptions } from "./sqlite-store.js";
 export { DEFAULT_ETCD_STORE_OPTIONS } from "./etcd-client.js";
 export type { EtcdStoreOptions } from "./etcd-client.js";
 export { translateEtcdError } from "./errors.js";

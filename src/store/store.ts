@@ -56,6 +56,21 @@ export interface WatchHandlers {
   onError(err: Error): void;
 }
 
+/** One write of an atomic commit. */
+export interface StoreWrite {
+  key: string;
+  value: Uint8Array;
+  /** 0: the key must not exist; otherwise its current mod revision. */
+  expectedModRevision: number;
+}
+
+/** What `commit` answers when a compare fails: the first key whose state was not the expected one. */
+export interface CommitConflict {
+  key: string;
+  /** Its mod revision now; 0 when it does not exist. */
+  modRevision: number;
+}
+
 export interface StoreWatch {
   close(): Promise<void>;
 }
@@ -72,6 +87,13 @@ export interface Store {
   update(key: string, value: Uint8Array, expectedModRevision: number): Promise<number>;
   /** Delete only if the key's mod revision is `expectedModRevision` (same errors as update). */
   delete(key: string, expectedModRevision: number): Promise<number>;
+  /**
+   * Every write or none, at one revision (etcd's transaction): each key must
+   * be absent (expectedModRevision 0) or at its expected mod revision.
+   * ABORTED/"Conflict" otherwise, naming the first key that differs.
+   * At most `maxCommitWrites` writes (etcd's --max-txn-ops).
+   */
+  commit(writes: StoreWrite[]): Promise<number>;
   /** The store's current revision (a linearizable read). */
   currentRevision(): Promise<number>;
   /** Watch every key under `prefix`, from `fromRevision` (inclusive). */

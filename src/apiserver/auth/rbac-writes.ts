@@ -24,6 +24,10 @@ export function observeRbacWrites(store: Store, prefix: string, onWrite: (revisi
     create: (key, value) => report(key, store.create(key, value)),
     update: (key, value, rev) => report(key, store.update(key, value, rev)),
     delete: (key, rev) => report(key, store.delete(key, rev)),
+    commit: (writes) => {
+      const rbacKey = writes.find((w) => isRbac(w.key))?.key;
+      return rbacKey === undefined ? store.commit(writes) : report(rbacKey, store.commit(writes));
+    },
     currentRevision: () => store.currentRevision(),
     watch: (p, from, handlers) => store.watch(p, from, handlers),
     compact: (revision) => store.compact(revision),

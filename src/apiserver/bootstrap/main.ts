@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultConfig, loadConfigFile, mergeConfig } from "../config.js";
-import { createEtcdClient, DEFAULT_ETCD_STORE_OPTIONS } from "../../store/etcd-client.js";
+import { defaultSqlitePath, describeStoreLocation, resolveStoreLocation } from "../../store/location.js";
+import { openStore } from "../../store/open-store.js";
 import { parseDocuments, prepareResources } from "./documents.js";
 import type { ExistingPolicy } from "./load.js";
 import { loadResources } from "./load.js";
@@ -9,11 +10,14 @@ import { loadResources } from "./load.js";
 const usage = `Usage: krake-bootstrap [options] FILE...
 
 Loads the resources of the YAML files (several documents per file, '-' for
-stdin) into Krake's store in one transaction: all of them or none.
+stdin) into Krake's store in one transaction: all of them or none. The
+embedded (SQLite) store must not be in use by a running krake-api.
 
 Options:
-  --config FILE            read the etcd settings of this krake-api config
-  --etcd.endpoints URLS    comma-separated etcd client URLs (default ${defaultConfig.etcd.endpoints.join(",")})
+  --config FILE            read the store settings of this krake-api config
+  --store URL              sqlite://PATH or etcd://host:port[,host:port] (default: the
+                           config's, else sqlite://${defaultSqlitePath})
+  --etcd.endpoints URLS    comma-separated etcd client URLs (the older form of --store etcd://...)
   --etcd.prefix PREFIX     key prefix (default ${defaultConfig.etcd.prefix})
   --force                  overwrite resources that exist (keeping their uid)
   --skip-existing          leave resources that exist as they are, load the others
@@ -32,24 +36,24 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("no input files");
   if (values.force && values["skip-existing"]) throw new UsageError("--force and --skip-existing exclude each other");
   const policy: ExistingPolicy = values.force ? "overwrite" : values["skip-existing"] ? "skip" : "fail";
-  let etcd = defaultConfig.etcd;
-  if (values.config) etcd = mergeConfig(defaultConfig, loadConfigFile(values.config)).etcd;
-  const endpoints = values["etcd.endpoints"]?.split(",") ?? etcd.endpoints;
-  const prefix = values["etcd.prefix"] ?? etcd.prefix;
+  const config = values.config ? mergeConfig(defaultConfig, loadConfigFile(values.config)) : defaultConfig;
+  const endpoints = values["etcd.endpoints"]?.split(",") ?? (values.store ? [] : config.etcd.endpoints);
+  const location = resolveStoreLocation(values.store ?? (values["etcd.endpoints"] ? "" : config.store), endpoints);
+  const prefix = values["etcd.prefix"] ?? config.etcd.prefix;
 
   const docs = positionals.flatMap((file) =>
     parseDocuments(readFileSync(file === "-" ? 0 : file, "utf8"), file === "-" ? "<stdin>" : file),
   );
   const resources = prepareResources(docs, prefix);
-  const client = createEtcdClient({ ...DEFAULT_ETCD_STORE_OPTIONS, endpoints });
+  const store = await openStore(location);
   try {
-    const result = await loadResources(client, resources, policy);
+    const result = await loadResources(store, resources, policy);
     for (const r of result.written) console.log(`loaded  ${r.kind.api}/${r.kind.kind} ${r.object.metadata!.name}`);
     for (const r of result.kept) console.log(`kept    ${r.kind.api}/${r.kind.kind} ${r.object.metadata!.name} (exists)`);
-    console.log(`${result.written.length} loaded, ${result.kept.length} kept (prefix ${prefix})`);
+    console.log(`${result.written.length} loaded, ${result.kept.length} kept (${describeStoreLocation(location)}, prefix ${prefix})`);
     return 0;
   } finally {
-    client.close();
+    await store.close();
   }
 }
 
@@ -62,6 +66,7 @@ function parseArguments(argv: string[]) {
       allowPositionals: true,
       options: {
         config: { type: "string" },
+        store: { type: "string" },
         "etcd.endpoints": { type: "string" },
         "etcd.prefix": { type: "string" },
         force: { type: "boolean" },

@@ -17,7 +17,7 @@ import { parseDocuments, prepareResources } from "../../../src/apiserver/bootstr
 import { loadResources } from "../../../src/apiserver/bootstrap/load.js";
 import { krakeClients } from "../../../src/client/clients.js";
 import type { KrakeClients } from "../../../src/client/clients.js";
-import { createEtcdClient, DEFAULT_ETCD_STORE_OPTIONS } from "../../../src/store/etcd-client.js";
+import { EtcdStore } from "../../../src/store/etcd-store.js";
 import { startApi, uniquePrefix } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
 import type { EtcdProcess } from "../../fixtures/etcd.js";
@@ -166,12 +166,12 @@ export async function startSecureApi(etcd: EtcdProcess, pki: Pki, opts: SecureAp
 
 /** Loads YAML resources straight into the store (krake-bootstrap's loader), e.g. config/base-roles.yaml. */
 export async function bootstrapInto(etcd: EtcdProcess, prefix: string, ...texts: string[]): Promise<void> {
-  const client = createEtcdClient({ ...DEFAULT_ETCD_STORE_OPTIONS, endpoints: [etcd.endpoint] });
+  const store = new EtcdStore({ endpoints: [etcd.endpoint] });
   try {
     const docs = texts.flatMap((t, i) => parseDocuments(t, `input-${i}`));
-    await loadResources(client, prepareResources(docs, prefix), "fail");
+    await loadResources(store, prepareResources(docs, prefix), "fail");
   } finally {
-    client.close();
+    await store.close();
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * `make run`'s supervisor as a real process tree: krake-run on a fresh
+ * embedded store starts the base roles, krake-api and the garbage collector,
+ * the system works end to end (a cascade delete needs the GC), and one SIGINT
+ * stops every process.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { status as Status } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
+import { expect } from "chai";
+import { EventType } from "../../gen/krake/core/v1/watch.js";
+import { Application } from "../../gen/krake/kubernetes/v1/application.js";
+import { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
+import { krakeClients } from "../../src/client/clients.js";
+import { freePort } from "../fixtures/etcd.js";
+
+/** The supervisor, its output kept line by line, with a wait for the first line that matches. */
+function startRun(args: string[]) {
+  const child: ChildProcess = spawn(process.execPath, ["bin/krake-run.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const waiters: { match: RegExp; resolve: (line: string) => void }[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      lines.push(line);
+      for (const w of waiters.filter((w) => w.match.test(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const waitFor = (match: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((l) => match.test(l));
+      if (seen) return resolve(seen);
+      waiters.push({ match, resolve });
+      void exited.then((code) => reject(new Error(`krake-run exited (${code}) before ${match}:\n${lines.join("\n")}`)));
+    });
+  return { child, lines, exited, waitFor };
+}
+
+const fixtureCluster = Cluster.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/cluster.json", "utf8")));
+
+describe("krake-run: the whole system from one command (real processes)", function () {
+  this.timeout(180_000);
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "krake-run-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("starts the API and the garbage collector on the embedded store, and one SIGINT stops everything", async () => {
+    const [grpcPort, httpPort, gcPort] = [await freePort(), await freePort(), await freePort()];
+    const run = startRun(["--store", `sqlite://${join(dir, "krake.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort), "--gc-http-port", String(gcPort)]);
+    try {
+      await run.waitFor(/Krake is running/);
+      expect(run.lines.join("\n")).to.include(`gRPC 127.0.0.1:${grpcPort}`).and.include("krake-controller-gc").and.include("store sqlite://");
+      await run.waitFor(/^gc\s+\|.*became leader|^gc\s+\|.*"msg":"started"/);
+
+      const clients = krakeClients(`127.0.0.1:${grpcPort}`);
+      try {
+        const cluster = await clients.clusters.createCluster({
+          namespace: "team-a",
+          cluster: { ...fixtureCluster, metadata: { ...fixtureCluster.metadata!, name: "c1", namespace: "team-a" } },
+          blocking: "",
+        });
+        const app = await clients.applications.createApplication({
+          namespace: "team-a",
+          application: Application.fromPartial({
+            api: "kubernetes",
+            kind: "Application",
+            metadata: { name: "a1", owners: [{ api: "kubernetes", kind: "Cluster", namespace: "team-a", name: "c1" }] },
+            spec: { manifest: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }] },
+          }),
+          blocking: "",
+        });
+        // Deleting the owner cascades only if the garbage collector runs: wait for the dependent's DELETED event.
+        const watch = clients.applications.watchApplications({
+          namespace: "team-a", labelSelector: "", resourceVersion: app.metadata!.resourceVersion, allowBookmarks: false, sendInitialEvents: false,
+        });
+        const gone = new Promise<void>((resolve, reject) => {
+          watch.stream.on("data", (ev: { type: EventType; object?: Application }) => {
+            if (ev.type === EventType.DELETED && ev.object?.metadata?.name === "a1") resolve();
+          });
+          watch.stream.on("error", (err: ServiceError) => err.code !== Status.CANCELLED && reject(err));
+        });
+        await clients.clusters.deleteCluster({ namespace: "team-a", name: cluster.metadata!.name, resourceVersion: "", force: false, propagationPolicy: "", blocking: "" });
+        await gone;
+        watch.cancel();
+      } finally {
+        clients.close();
+      }
+
+      run.child.kill("SIGINT");
+      expect(await run.exited).to.equal(0);
+      expect(run.lines.join("\n")).to.include("krake-run: stopping");
+      // every child logged its own clean stop
+      expect(run.lines.filter((l) => /^(api|gc)\s+\|.*"msg":"stopped"/.test(l)).length).to.equal(2);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill("SIGKILL");
+    }
+  });
+
+  it("stops the API and fails when a controller cannot start", async () => {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    // the GC's probe port is the API's REST port: the GC cannot listen and exits
+    const run = startRun(["--store", `sqlite://${join(dir, "clash.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort), "--gc-http-port", String(httpPort)]);
+    expect(await run.exited).to.equal(1);
+    expect(run.lines.join("\n")).to.match(/krake-run: gc exited \(\d+\); stopping the others/);
+    expect(run.lines.some((l) => /^api\s+\|.*"msg":"stopped"/.test(l)), "the API stopped cleanly").to.equal(true);
+  });
+
+  it("refuses a bad store URL with exit code 2 before starting anything", async () => {
+    const run = startRun(["--store", "redis://x"]);
+    expect(await run.exited).to.equal(2);
+    expect(run.lines.join("\n")).to.include("expected sqlite://PATH or etcd://host:port");
+  });
+});

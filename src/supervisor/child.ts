@@ -2,6 +2,12 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
+const live = new Set<ChildProcess>();
+// However the supervisor ends (an error, process.exit), no process it started outlives it.
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGTERM");
+});
+
 /** A process the supervisor started: its output goes to ours, each line under its name. */
 export class Child {
   readonly process: ChildProcess;
@@ -12,8 +18,11 @@ export class Child {
     readonly name: string,
     args: string[],
   ) {
-    // Node runs the bin scripts (tsx inside): no shell, no PATH lookup.
-    this.process = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // Node runs the bin scripts (tsx inside): no shell, no PATH lookup. A process group of its own: a
+    // terminal's Ctrl-C reaches the supervisor alone, which stops the processes in order.
+    this.process = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    live.add(this.process);
+    this.process.on("exit", () => live.delete(this.process));
     const width = 10;
     const label = `${name.padEnd(width)}| `;
     for (const stream of [this.process.stdout!, this.process.stderr!]) {

@@ -127,6 +127,15 @@ export interface ApplicationStatus {
   migrationTimeout: number;
   /** The metadata.generation that this status describes. */
   observedGeneration: number;
+  /** Beyond Krake: the scheduler's last decision, explained (Krake's clients ignore it). */
+  scheduling:
+    | SchedulingDecision
+    | undefined;
+  /**
+   * Beyond Krake: when the scheduler moved the Application, newest last (bounded), for its
+   * minimum dwell time and its migrations-per-window limit.
+   */
+  migrations: Date[];
 }
 
 /** Krake's application states. */
@@ -250,6 +259,58 @@ export function applicationStatus_StateToJSON(object: ApplicationStatus_State): 
 export interface ApplicationStatus_ServicesEntry {
   key: string;
   value: string;
+}
+
+/**
+ * SchedulingDecision explains one placement: the chosen cluster with its score and each part of
+ * it, and for the other candidates their score or the first filter they failed. Bounded: the top
+ * candidates of each list, with counts of those left out.
+ */
+export interface SchedulingDecision {
+  /** When the decision was made. */
+  time:
+    | Date
+    | undefined;
+  /** The cluster chosen; unset when none fits. */
+  chosen: ResourceRef | undefined;
+  score: number;
+  components: ScoreComponent[];
+  /** One sentence: why this cluster, why it stayed or moved, or why none fits. */
+  reason: string;
+  /** The Application moved to `chosen` with this decision. */
+  moved: boolean;
+  scored: ScoredCandidate[];
+  filtered: FilteredCandidate[];
+  /** Candidates left out of `scored` and `filtered` (bounded size). */
+  moreScored: number;
+  moreFiltered: number;
+}
+
+/** ScoreComponent is one term of a score: a metric (value, normalised value, weight) or stickiness. */
+export interface ScoreComponent {
+  /** The metric's name; "stickiness" for the stickiness term. */
+  name: string;
+  value: number;
+  normalized: number;
+  weight: number;
+}
+
+/** ScoredCandidate is a cluster that passed every filter. */
+export interface ScoredCandidate {
+  cluster: ResourceRef | undefined;
+  score: number;
+  components: ScoreComponent[];
+}
+
+/** FilteredCandidate is a cluster that failed a filter: the first one it failed. */
+export interface FilteredCandidate {
+  cluster:
+    | ResourceRef
+    | undefined;
+  /** Which filter: "deleted", "state", "label", "custom_resources", "metric". */
+  filter: string;
+  /** The constraint or condition and the cluster's value, in words. */
+  detail: string;
 }
 
 /** ContainerHealth counts the Application's pods by phase. */
@@ -1069,6 +1130,8 @@ function createBaseApplicationStatus(): ApplicationStatus {
     migrationRetries: 0,
     migrationTimeout: 0,
     observedGeneration: 0,
+    scheduling: undefined,
+    migrations: [],
   };
 }
 
@@ -1145,6 +1208,12 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     }
     if (message.observedGeneration !== 0) {
       writer.uint32(192).int64(message.observedGeneration);
+    }
+    if (message.scheduling !== undefined) {
+      SchedulingDecision.encode(message.scheduling, writer.uint32(202).fork()).join();
+    }
+    for (const v of message.migrations) {
+      Timestamp.encode(toTimestamp(v!), writer.uint32(210).fork()).join();
     }
     return writer;
   },
@@ -1357,6 +1426,22 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
             message.observedGeneration = longToNumber(reader.int64());
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.scheduling = SchedulingDecision.decode(reader, reader.uint32());
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.migrations.push(fromTimestamp(Timestamp.decode(reader, reader.uint32())));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1484,6 +1569,10 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
         : isSet(object.observed_generation)
         ? globalThis.Number(object.observed_generation)
         : 0,
+      scheduling: isSet(object.scheduling) ? SchedulingDecision.fromJSON(object.scheduling) : undefined,
+      migrations: globalThis.Array.isArray(object?.migrations)
+        ? object.migrations.map((e: any) => fromJsonTimestamp(e))
+        : [],
     };
   },
 
@@ -1567,6 +1656,12 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     if (message.observedGeneration !== undefined) {
       obj.observedGeneration = Math.round(message.observedGeneration);
     }
+    if (message.scheduling !== undefined) {
+      obj.scheduling = SchedulingDecision.toJSON(message.scheduling);
+    }
+    if (message.migrations?.length) {
+      obj.migrations = message.migrations.map((e) => e.toISOString());
+    }
     return obj;
   },
 
@@ -1615,6 +1710,10 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     message.migrationRetries = object.migrationRetries ?? 0;
     message.migrationTimeout = object.migrationTimeout ?? 0;
     message.observedGeneration = object.observedGeneration ?? 0;
+    message.scheduling = (object.scheduling !== undefined && object.scheduling !== null)
+      ? SchedulingDecision.fromPartial(object.scheduling)
+      : undefined;
+    message.migrations = object.migrations?.map((e) => e) || [];
     return message;
   },
 };
@@ -1700,6 +1799,571 @@ export const ApplicationStatus_ServicesEntry: MessageFns<ApplicationStatus_Servi
     const message = createBaseApplicationStatus_ServicesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSchedulingDecision(): SchedulingDecision {
+  return {
+    time: undefined,
+    chosen: undefined,
+    score: 0,
+    components: [],
+    reason: "",
+    moved: false,
+    scored: [],
+    filtered: [],
+    moreScored: 0,
+    moreFiltered: 0,
+  };
+}
+
+export const SchedulingDecision: MessageFns<SchedulingDecision> = {
+  encode(message: SchedulingDecision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+    }
+    if (message.chosen !== undefined) {
+      ResourceRef.encode(message.chosen, writer.uint32(18).fork()).join();
+    }
+    if (message.score !== 0) {
+      writer.uint32(25).double(message.score);
+    }
+    for (const v of message.components) {
+      ScoreComponent.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.moved !== false) {
+      writer.uint32(48).bool(message.moved);
+    }
+    for (const v of message.scored) {
+      ScoredCandidate.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.filtered) {
+      FilteredCandidate.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.moreScored !== 0) {
+      writer.uint32(72).int32(message.moreScored);
+    }
+    if (message.moreFiltered !== 0) {
+      writer.uint32(80).int32(message.moreFiltered);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SchedulingDecision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSchedulingDecision();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chosen = ResourceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.components.push(ScoreComponent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.moved = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.scored.push(ScoredCandidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.filtered.push(FilteredCandidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.moreScored = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.moreFiltered = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SchedulingDecision {
+    return {
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      chosen: isSet(object.chosen) ? ResourceRef.fromJSON(object.chosen) : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      components: globalThis.Array.isArray(object?.components)
+        ? object.components.map((e: any) => ScoreComponent.fromJSON(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      moved: isSet(object.moved) ? globalThis.Boolean(object.moved) : false,
+      scored: globalThis.Array.isArray(object?.scored)
+        ? object.scored.map((e: any) => ScoredCandidate.fromJSON(e))
+        : [],
+      filtered: globalThis.Array.isArray(object?.filtered)
+        ? object.filtered.map((e: any) => FilteredCandidate.fromJSON(e))
+        : [],
+      moreScored: isSet(object.moreScored)
+        ? globalThis.Number(object.moreScored)
+        : isSet(object.more_scored)
+        ? globalThis.Number(object.more_scored)
+        : 0,
+      moreFiltered: isSet(object.moreFiltered)
+        ? globalThis.Number(object.moreFiltered)
+        : isSet(object.more_filtered)
+        ? globalThis.Number(object.more_filtered)
+        : 0,
+    };
+  },
+
+  toJSON(message: SchedulingDecision): unknown {
+    const obj: any = {};
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.chosen !== undefined) {
+      obj.chosen = ResourceRef.toJSON(message.chosen);
+    }
+    if (message.score !== undefined) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.components?.length) {
+      obj.components = message.components.map((e) => ScoreComponent.toJSON(e));
+    }
+    if (message.reason !== undefined) {
+      obj.reason = message.reason;
+    }
+    if (message.moved !== undefined) {
+      obj.moved = message.moved;
+    }
+    if (message.scored?.length) {
+      obj.scored = message.scored.map((e) => ScoredCandidate.toJSON(e));
+    }
+    if (message.filtered?.length) {
+      obj.filtered = message.filtered.map((e) => FilteredCandidate.toJSON(e));
+    }
+    if (message.moreScored !== undefined) {
+      obj.moreScored = Math.round(message.moreScored);
+    }
+    if (message.moreFiltered !== undefined) {
+      obj.moreFiltered = Math.round(message.moreFiltered);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SchedulingDecision>): SchedulingDecision {
+    return SchedulingDecision.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SchedulingDecision>): SchedulingDecision {
+    const message = createBaseSchedulingDecision();
+    message.time = object.time ?? undefined;
+    message.chosen = (object.chosen !== undefined && object.chosen !== null)
+      ? ResourceRef.fromPartial(object.chosen)
+      : undefined;
+    message.score = object.score ?? 0;
+    message.components = object.components?.map((e) => ScoreComponent.fromPartial(e)) || [];
+    message.reason = object.reason ?? "";
+    message.moved = object.moved ?? false;
+    message.scored = object.scored?.map((e) => ScoredCandidate.fromPartial(e)) || [];
+    message.filtered = object.filtered?.map((e) => FilteredCandidate.fromPartial(e)) || [];
+    message.moreScored = object.moreScored ?? 0;
+    message.moreFiltered = object.moreFiltered ?? 0;
+    return message;
+  },
+};
+
+function createBaseScoreComponent(): ScoreComponent {
+  return { name: "", value: 0, normalized: 0, weight: 0 };
+}
+
+export const ScoreComponent: MessageFns<ScoreComponent> = {
+  encode(message: ScoreComponent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    if (message.normalized !== 0) {
+      writer.uint32(25).double(message.normalized);
+    }
+    if (message.weight !== 0) {
+      writer.uint32(33).double(message.weight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScoreComponent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScoreComponent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.normalized = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.weight = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScoreComponent {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      normalized: isSet(object.normalized) ? globalThis.Number(object.normalized) : 0,
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
+    };
+  },
+
+  toJSON(message: ScoreComponent): unknown {
+    const obj: any = {};
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.value !== undefined) {
+      obj.value = floatToJson(message.value);
+    }
+    if (message.normalized !== undefined) {
+      obj.normalized = floatToJson(message.normalized);
+    }
+    if (message.weight !== undefined) {
+      obj.weight = floatToJson(message.weight);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScoreComponent>): ScoreComponent {
+    return ScoreComponent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScoreComponent>): ScoreComponent {
+    const message = createBaseScoreComponent();
+    message.name = object.name ?? "";
+    message.value = object.value ?? 0;
+    message.normalized = object.normalized ?? 0;
+    message.weight = object.weight ?? 0;
+    return message;
+  },
+};
+
+function createBaseScoredCandidate(): ScoredCandidate {
+  return { cluster: undefined, score: 0, components: [] };
+}
+
+export const ScoredCandidate: MessageFns<ScoredCandidate> = {
+  encode(message: ScoredCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cluster !== undefined) {
+      ResourceRef.encode(message.cluster, writer.uint32(10).fork()).join();
+    }
+    if (message.score !== 0) {
+      writer.uint32(17).double(message.score);
+    }
+    for (const v of message.components) {
+      ScoreComponent.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScoredCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScoredCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cluster = ResourceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.components.push(ScoreComponent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScoredCandidate {
+    return {
+      cluster: isSet(object.cluster) ? ResourceRef.fromJSON(object.cluster) : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      components: globalThis.Array.isArray(object?.components)
+        ? object.components.map((e: any) => ScoreComponent.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ScoredCandidate): unknown {
+    const obj: any = {};
+    if (message.cluster !== undefined) {
+      obj.cluster = ResourceRef.toJSON(message.cluster);
+    }
+    if (message.score !== undefined) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.components?.length) {
+      obj.components = message.components.map((e) => ScoreComponent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScoredCandidate>): ScoredCandidate {
+    return ScoredCandidate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScoredCandidate>): ScoredCandidate {
+    const message = createBaseScoredCandidate();
+    message.cluster = (object.cluster !== undefined && object.cluster !== null)
+      ? ResourceRef.fromPartial(object.cluster)
+      : undefined;
+    message.score = object.score ?? 0;
+    message.components = object.components?.map((e) => ScoreComponent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFilteredCandidate(): FilteredCandidate {
+  return { cluster: undefined, filter: "", detail: "" };
+}
+
+export const FilteredCandidate: MessageFns<FilteredCandidate> = {
+  encode(message: FilteredCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cluster !== undefined) {
+      ResourceRef.encode(message.cluster, writer.uint32(10).fork()).join();
+    }
+    if (message.filter !== "") {
+      writer.uint32(18).string(message.filter);
+    }
+    if (message.detail !== "") {
+      writer.uint32(26).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FilteredCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFilteredCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cluster = ResourceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filter = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FilteredCandidate {
+    return {
+      cluster: isSet(object.cluster) ? ResourceRef.fromJSON(object.cluster) : undefined,
+      filter: isSet(object.filter) ? globalThis.String(object.filter) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: FilteredCandidate): unknown {
+    const obj: any = {};
+    if (message.cluster !== undefined) {
+      obj.cluster = ResourceRef.toJSON(message.cluster);
+    }
+    if (message.filter !== undefined) {
+      obj.filter = message.filter;
+    }
+    if (message.detail !== undefined) {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FilteredCandidate>): FilteredCandidate {
+    return FilteredCandidate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FilteredCandidate>): FilteredCandidate {
+    const message = createBaseFilteredCandidate();
+    message.cluster = (object.cluster !== undefined && object.cluster !== null)
+      ? ResourceRef.fromPartial(object.cluster)
+      : undefined;
+    message.filter = object.filter ?? "";
+    message.detail = object.detail ?? "";
     return message;
   },
 };
@@ -4821,6 +5485,10 @@ export const protoMetadata: ProtoMetadata = {
     ".krake.kubernetes.v1.ApplicationStatus": ApplicationStatus,
     ".krake.kubernetes.v1.ApplicationStatus.State": ApplicationStatus_State,
     ".krake.kubernetes.v1.ApplicationStatus.ServicesEntry": ApplicationStatus_ServicesEntry,
+    ".krake.kubernetes.v1.SchedulingDecision": SchedulingDecision,
+    ".krake.kubernetes.v1.ScoreComponent": ScoreComponent,
+    ".krake.kubernetes.v1.ScoredCandidate": ScoredCandidate,
+    ".krake.kubernetes.v1.FilteredCandidate": FilteredCandidate,
     ".krake.kubernetes.v1.ContainerHealth": ContainerHealth,
     ".krake.kubernetes.v1.ClusterBinding": ClusterBinding,
     ".krake.kubernetes.v1.ApplicationComplete": ApplicationComplete,

@@ -256,6 +256,19 @@ export interface ApplicationStatus {
    * @generated from field: int64 observed_generation = 24;
    */
   observed_generation: string;
+  /**
+   * Beyond Krake: the scheduler's last decision, explained (Krake's clients ignore it).
+   *
+   * @generated from field: krake.kubernetes.v1.SchedulingDecision scheduling = 25;
+   */
+  scheduling: SchedulingDecision | null;
+  /**
+   * Beyond Krake: when the scheduler moved the Application, newest last (bounded), for its
+   * minimum dwell time and its migrations-per-window limit.
+   *
+   * @generated from field: repeated google.protobuf.Timestamp migrations = 26;
+   */
+  migrations: string[];
 }
 
 /**
@@ -280,6 +293,136 @@ export type ApplicationStatus_State =
   | "DEGRADED"
   | "FAILED"
   | "COMPLETED";
+
+/**
+ * SchedulingDecision explains one placement: the chosen cluster with its score and each part of
+ * it, and for the other candidates their score or the first filter they failed. Bounded: the top
+ * candidates of each list, with counts of those left out.
+ *
+ * @generated from message krake.kubernetes.v1.SchedulingDecision
+ */
+export interface SchedulingDecision {
+  /**
+   * When the decision was made.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time: string | null;
+  /**
+   * The cluster chosen; unset when none fits.
+   *
+   * @generated from field: krake.core.v1.ResourceRef chosen = 2;
+   */
+  chosen: ResourceRef | null;
+  /**
+   * @generated from field: double score = 3;
+   */
+  score: number;
+  /**
+   * @generated from field: repeated krake.kubernetes.v1.ScoreComponent components = 4;
+   */
+  components: ScoreComponent[];
+  /**
+   * One sentence: why this cluster, why it stayed or moved, or why none fits.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+  /**
+   * The Application moved to `chosen` with this decision.
+   *
+   * @generated from field: bool moved = 6;
+   */
+  moved: boolean;
+  /**
+   * @generated from field: repeated krake.kubernetes.v1.ScoredCandidate scored = 7;
+   */
+  scored: ScoredCandidate[];
+  /**
+   * @generated from field: repeated krake.kubernetes.v1.FilteredCandidate filtered = 8;
+   */
+  filtered: FilteredCandidate[];
+  /**
+   * Candidates left out of `scored` and `filtered` (bounded size).
+   *
+   * @generated from field: int32 more_scored = 9;
+   */
+  more_scored: number;
+  /**
+   * @generated from field: int32 more_filtered = 10;
+   */
+  more_filtered: number;
+}
+
+/**
+ * ScoreComponent is one term of a score: a metric (value, normalised value, weight) or stickiness.
+ *
+ * @generated from message krake.kubernetes.v1.ScoreComponent
+ */
+export interface ScoreComponent {
+  /**
+   * The metric's name; "stickiness" for the stickiness term.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+  /**
+   * @generated from field: double value = 2;
+   */
+  value: number;
+  /**
+   * @generated from field: double normalized = 3;
+   */
+  normalized: number;
+  /**
+   * @generated from field: double weight = 4;
+   */
+  weight: number;
+}
+
+/**
+ * ScoredCandidate is a cluster that passed every filter.
+ *
+ * @generated from message krake.kubernetes.v1.ScoredCandidate
+ */
+export interface ScoredCandidate {
+  /**
+   * @generated from field: krake.core.v1.ResourceRef cluster = 1;
+   */
+  cluster: ResourceRef | null;
+  /**
+   * @generated from field: double score = 2;
+   */
+  score: number;
+  /**
+   * @generated from field: repeated krake.kubernetes.v1.ScoreComponent components = 3;
+   */
+  components: ScoreComponent[];
+}
+
+/**
+ * FilteredCandidate is a cluster that failed a filter: the first one it failed.
+ *
+ * @generated from message krake.kubernetes.v1.FilteredCandidate
+ */
+export interface FilteredCandidate {
+  /**
+   * @generated from field: krake.core.v1.ResourceRef cluster = 1;
+   */
+  cluster: ResourceRef | null;
+  /**
+   * Which filter: "deleted", "state", "label", "custom_resources", "metric".
+   *
+   * @generated from field: string filter = 2;
+   */
+  filter: string;
+  /**
+   * The constraint or condition and the cluster's value, in words.
+   *
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+}
 
 /**
  * ContainerHealth counts the Application's pods by phase.

@@ -1,4 +1,5 @@
 import { ApiError, Status } from "../../errors/api-error.js";
+import type { FieldError } from "../../errors/api-error.js";
 import {
   ApplicationComplete,
   ApplicationShutdown,
@@ -6,9 +7,22 @@ import {
   ApplicationStatus_State as State,
   ClusterBinding,
 } from "../../../gen/krake/kubernetes/v1/application.js";
-import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
+import type { Application, ApplicationSpec } from "../../../gen/krake/kubernetes/v1/application.js";
 import { applicationKind as generated } from "../../kinds/index.js";
-import { validateApplication } from "../registry/validation/application.js";
+import {
+  isHttpUrlWithSuffix,
+  isRecord,
+  item,
+  parseLabelConstraint,
+  parseMetricConstraint,
+  validateBackoff,
+  validateConstraintList,
+  validateCustomResources,
+  validateIntAtLeast,
+  validateManifest,
+  validateObserverSchema,
+  validateToscaTemplate,
+} from "../registry/validation/index.js";
 import { hookTokenMatches } from "./hook-token.js";
 import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
 import { serverKind } from "./server-kind.js";
@@ -83,3 +97,89 @@ export const applicationKind = serverKind<Application>(generated, {
   },
   validate: validateApplication,
 });
+
+// ---- validation ---------------------------------------------------------------------------------
+
+export const APPLICATION_HOOKS: readonly string[] = ["complete", "shutdown"];
+export const SHUTDOWN_FAILURE_STRATEGIES: readonly string[] = ["give_up", "delete"];
+
+/**
+ * The Application's spec (metadata is validated by `validateMetadata`).
+ *
+ * - One of `manifest` (non-empty), `tosca` (non-empty object, or an http(s)
+ *   URL ending .yaml/.yml) or `csar` (http(s) URL ending .csar/.zip) is
+ *   needed; several may be given (Krake then prefers manifest, then tosca).
+ * - Manifest resources and observer schema: see registry/validation/manifest.ts.
+ * - `constraints` is required by Krake; a missing one is treated as empty.
+ *   Label and metric constraints must parse (registry/validation/constraints.ts); custom
+ *   resources are `<plural>.<group>`.
+ * - `hooks` ⊆ {complete, shutdown}, no duplicates; `shutdown_failure_strategy`
+ *   ∈ {give_up, delete} when set; `shutdown_grace_time` ≥ 0; backoff ≥ 0,
+ *   backoff_delay ≥ 0, backoff_limit ≥ -1.
+ */
+export function validateApplication(app: Application): FieldError[] {
+  const spec = app.spec;
+  if (spec === undefined) return [{ field: "spec", message: "is required" }];
+  const errors: FieldError[] = [];
+  const manifest: readonly unknown[] = spec.manifest ?? [];
+
+  const tosca = validateTosca(spec.tosca);
+  errors.push(...tosca.errors);
+  const hasCsar = spec.csar !== undefined && spec.csar !== null;
+  if (hasCsar && !isHttpUrlWithSuffix(spec.csar ?? "", [".csar", ".zip"])) {
+    errors.push({ field: "spec.csar", message: "must be an http or https URL ending in .csar or .zip" });
+  }
+  if (manifest.length === 0 && !tosca.given && !hasCsar) {
+    errors.push({ field: "spec", message: 'one of "manifest", "tosca" or "csar" must be given' });
+  }
+
+  errors.push(...validateManifest(manifest, "spec.manifest"));
+  errors.push(...validateObserverSchema(spec.observerSchema ?? [], manifest, "spec.observer_schema"));
+  errors.push(...validateClusterConstraints(spec));
+  errors.push(...validateHooks(spec));
+  errors.push(...validateBackoff(spec, "spec"));
+  return errors;
+}
+
+/** `tosca` is absent (undefined, null, {} or ""), a template object or a URL. */
+function validateTosca(tosca: unknown): { given: boolean; errors: FieldError[] } {
+  const field = "spec.tosca";
+  if (tosca === undefined || tosca === null || tosca === "") return { given: false, errors: [] };
+  if (typeof tosca === "string") {
+    const ok = isHttpUrlWithSuffix(tosca, [".yaml", ".yml"]);
+    return { given: true, errors: ok ? [] : [{ field, message: "must be an http or https URL ending in .yaml or .yml" }] };
+  }
+  if (isRecord(tosca)) {
+    if (Object.keys(tosca).length === 0) return { given: false, errors: [] };
+    return { given: true, errors: validateToscaTemplate(tosca, field) };
+  }
+  return { given: true, errors: [{ field, message: "must be a TOSCA template (an object) or its URL" }] };
+}
+
+function validateClusterConstraints(spec: ApplicationSpec): FieldError[] {
+  const cluster = spec.constraints?.cluster;
+  if (cluster === undefined) return [];
+  const base = "spec.constraints.cluster";
+  return [
+    ...validateConstraintList(cluster.labels, `${base}.labels`, parseLabelConstraint),
+    ...validateCustomResources(cluster.customResources, `${base}.custom_resources`),
+    ...validateConstraintList(cluster.metrics, `${base}.metrics`, parseMetricConstraint),
+  ];
+}
+
+function validateHooks(spec: ApplicationSpec): FieldError[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  (spec.hooks ?? []).forEach((hook, i) => {
+    const field = item("spec.hooks", i);
+    if (!APPLICATION_HOOKS.includes(hook)) errors.push({ field, message: 'must be "complete" or "shutdown"' });
+    else if (seen.has(hook)) errors.push({ field, message: `duplicate hook "${hook}"` });
+    seen.add(hook);
+  });
+  const strategy = spec.shutdownFailureStrategy;
+  if (strategy !== undefined && strategy !== null && !SHUTDOWN_FAILURE_STRATEGIES.includes(strategy)) {
+    errors.push({ field: "spec.shutdown_failure_strategy", message: 'must be "give_up" or "delete"' });
+  }
+  errors.push(...validateIntAtLeast(spec.shutdownGraceTime ?? undefined, 0, "spec.shutdown_grace_time"));
+  return errors;
+}

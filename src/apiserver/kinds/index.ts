@@ -4,15 +4,22 @@ import { anyKind } from "../objects/kind.js";
 import type { AnyKind, KrakeObject } from "../objects/kind.js";
 import { applicationKind } from "./application.js";
 import { clusterKind } from "./cluster.js";
-import { coreKinds, roleBindingKind, roleKind } from "./core.js";
 import { infrastructureKinds } from "./infrastructure.js";
 import { leaseKind } from "./lease.js";
+import { globalMetricKind, metricKind } from "./metric.js";
+import { globalMetricsProviderKind, metricsProviderKind } from "./metrics-provider.js";
 import { openstackKinds } from "./openstack.js";
+import { roleBindingKind, roleKind } from "./role.js";
 import { serverKind } from "./server-kind.js";
 
-/** The kinds with server hooks of their own (validation, defaults, subresource rules), by group module. */
+/** The kinds with server hooks of their own (validation, defaults, subresource rules), one module each or per group. */
 const withHooks: AnyKind[] = [
-  ...coreKinds,
+  anyKind(roleKind),
+  anyKind(roleBindingKind),
+  anyKind(metricKind),
+  anyKind(globalMetricKind),
+  anyKind(metricsProviderKind),
+  anyKind(globalMetricsProviderKind),
   anyKind(leaseKind),
   anyKind(applicationKind),
   anyKind(clusterKind),

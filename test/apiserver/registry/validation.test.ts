@@ -10,20 +10,19 @@ import { Role } from "../../../gen/krake/core/v1/role.js";
 import { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
 import { Metadata } from "../../../gen/krake/core/v1/types.js";
 import type { FieldError } from "../../../src/errors/api-error.js";
+import { validateApplication } from "../../../src/apiserver/kinds/application.js";
+import { validateCluster } from "../../../src/apiserver/kinds/cluster.js";
+import { validateMetric } from "../../../src/apiserver/kinds/metric.js";
+import { validateMetricsProvider } from "../../../src/apiserver/kinds/metrics-provider.js";
+import { validateRole, validateRoleBinding } from "../../../src/apiserver/kinds/role.js";
 import {
   isValidLabelKey,
   isValidLabelValue,
-  validateApplication,
-  validateCluster,
   validateGenerateName,
   validateLabels,
   validateMetadata,
-  validateMetric,
-  validateMetricsProvider,
   validateName,
   validateNamespace,
-  validateRole,
-  validateRoleBinding,
 } from "../../../src/apiserver/registry/validation/index.js";
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,8 @@
 /**
- * Pure validation of Krake resources. Every validator returns FieldError[]
+ * The validation library: the rules every kind shares (metadata, names,
+ * labels), Krake's constraint grammar and manifests, and the checks each
+ * kind's own validator is built from. The kinds' validators live with their
+ * kind (src/apiserver/kinds/<kind>.ts). Every validator returns FieldError[]
  * (empty when valid) with paths in Krake's JSON names, never throws and never
  * mutates its input. The registry wraps the errors in `ApiError.invalid`.
  */
@@ -34,10 +37,20 @@ export type {
   MetricConstraintOp,
   Result,
 } from "./constraints.js";
-export { APPLICATION_HOOKS, SHUTDOWN_FAILURE_STRATEGIES, validateApplication } from "./application.js";
 export { validateManifest, validateObserverSchema } from "./manifest.js";
-export { validateCluster, validateKubeconfig } from "./cluster.js";
-export { validateMetric } from "./metric.js";
-export { METRICS_PROVIDER_TYPES, validateMetricsProvider } from "./metrics-provider.js";
-export type { MetricsProviderType } from "./metrics-provider.js";
-export { ROLE_VERBS, validateRole, validateRoleBinding } from "./role.js";
+
+// For the kinds' own validators: field paths and the checks they share.
+export { child, item, mapEntry } from "./internal/paths.js";
+export {
+  isHttpUrlWithSuffix,
+  isNonEmptyString,
+  isRecord,
+  validateBackoff,
+  validateConstraintList,
+  validateCustomResources,
+  validateHttpUrl,
+  validateIntAtLeast,
+  validateMetricRefs,
+  validateRequiredString,
+  validateToscaTemplate,
+} from "./internal/checks.js";

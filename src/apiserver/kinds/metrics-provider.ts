@@ -1,11 +1,23 @@
-import type { FieldError } from "../../../errors/api-error.js";
 import type {
   GlobalMetricsProvider,
   MetricsProvider,
   MetricsProviderSpec,
-} from "../../../../gen/krake/core/v1/metrics_provider.js";
-import { validateHttpUrl, validateRequiredString } from "./internal/checks.js";
-import { mapEntry } from "./internal/paths.js";
+} from "../../../gen/krake/core/v1/metrics_provider.js";
+import type { FieldError } from "../../errors/api-error.js";
+import {
+  globalMetricsProviderKind as generatedGlobalMetricsProvider,
+  metricsProviderKind as generatedMetricsProvider,
+} from "../../kinds/index.js";
+import { mapEntry, validateHttpUrl, validateRequiredString } from "../registry/validation/index.js";
+import { serverKind } from "./server-kind.js";
+
+/** MetricsProvider and GlobalMetricsProvider: validation only, the same rules for both. */
+export const metricsProviderKind = serverKind<MetricsProvider>(generatedMetricsProvider, { validate: validateMetricsProvider });
+export const globalMetricsProviderKind = serverKind<GlobalMetricsProvider>(generatedGlobalMetricsProvider, {
+  validate: validateMetricsProvider,
+});
+
+// ---- validation ---------------------------------------------------------------------------------
 
 export const METRICS_PROVIDER_TYPES = ["prometheus", "influx", "kafka", "static"] as const;
 export type MetricsProviderType = (typeof METRICS_PROVIDER_TYPES)[number];

@@ -1,8 +1,14 @@
-import type { FieldError } from "../../../errors/api-error.js";
-import type { GlobalMetric, Metric } from "../../../../gen/krake/core/v1/metric.js";
-import { isNonEmptyString } from "./internal/checks.js";
-import { item } from "./internal/paths.js";
-import { validateName } from "./names.js";
+import type { GlobalMetric, Metric } from "../../../gen/krake/core/v1/metric.js";
+import type { FieldError } from "../../errors/api-error.js";
+import { globalMetricKind as generatedGlobalMetric, metricKind as generatedMetric } from "../../kinds/index.js";
+import { isNonEmptyString, item, validateName } from "../registry/validation/index.js";
+import { serverKind } from "./server-kind.js";
+
+/** Metric and GlobalMetric: validation only, the same rules for both. */
+export const metricKind = serverKind<Metric>(generatedMetric, { validate: validateMetric });
+export const globalMetricKind = serverKind<GlobalMetric>(generatedGlobalMetric, { validate: validateMetric });
+
+// ---- validation ---------------------------------------------------------------------------------
 
 /**
  * The spec of a Metric or GlobalMetric (metadata is validated by

@@ -1,9 +1,15 @@
-import type { FieldError } from "../../../errors/api-error.js";
-import type { Role, RoleRule } from "../../../../gen/krake/core/v1/role.js";
-import type { RoleBinding } from "../../../../gen/krake/core/v1/role_binding.js";
-import { isNonEmptyString } from "./internal/checks.js";
-import { child, item } from "./internal/paths.js";
-import { isValidName, NAME_RULE, validateName } from "./names.js";
+import type { Role, RoleRule } from "../../../gen/krake/core/v1/role.js";
+import type { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
+import type { FieldError } from "../../errors/api-error.js";
+import { roleBindingKind as generatedRoleBinding, roleKind as generatedRole } from "../../kinds/index.js";
+import { child, isNonEmptyString, isValidName, item, NAME_RULE, validateName } from "../registry/validation/index.js";
+import { serverKind } from "./server-kind.js";
+
+/** RBAC's Role and RoleBinding: validation only. */
+export const roleKind = serverKind<Role>(generatedRole, { validate: validateRole });
+export const roleBindingKind = serverKind<RoleBinding>(generatedRoleBinding, { validate: validateRoleBinding });
+
+// ---- validation ---------------------------------------------------------------------------------
 
 /**
  * Krake's verbs plus "watch" (Krake has none; we treat it as "list") and the

@@ -16,7 +16,7 @@
 import { ApiError, Status } from "../../errors/api-error.js";
 import type { FieldError } from "../../errors/api-error.js";
 import type { Result } from "./validation/constraints.js";
-import { describe, tokenize, TokenCursor } from "./validation/internal/tokenizer.js";
+import { describe, tokenize, TokenCursor } from "../../scheduling/tokenizer.js";
 import { isValidLabelKey, isValidLabelValue, LABEL_KEY_RULE, LABEL_VALUE_RULE } from "./validation/names.js";
 
 export type SelectorOp = "eq" | "ne" | "in" | "notin" | "exists" | "notexists";

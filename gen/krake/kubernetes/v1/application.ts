@@ -277,8 +277,13 @@ export interface SchedulingDecision {
   components: ScoreComponent[];
   /** One sentence: why this cluster, why it stayed or moved, or why none fits. */
   reason: string;
-  /** The Application moved to `chosen` with this decision. */
-  moved: boolean;
+  /** "place" (first placement), "move", "stay" or "none" (no cluster fits; nothing changed). */
+  action: string;
+  /**
+   * Placed, Moved, Evacuated, CurrentIsBest, WithinMargin, MinDwell, MigrationLimit,
+   * MigrationBackoff, MigrationDisabled, NoClusterFound, ClusterCreationRequired, InvalidConstraint.
+   */
+  reasonCode: string;
   scored: ScoredCandidate[];
   filtered: FilteredCandidate[];
   /** Candidates left out of `scored` and `filtered` (bounded size). */
@@ -288,11 +293,16 @@ export interface SchedulingDecision {
 
 /** ScoreComponent is one term of a score: a metric (value, normalised value, weight) or stickiness. */
 export interface ScoreComponent {
-  /** The metric's name; "stickiness" for the stickiness term. */
+  /** "metric" or "stickiness". */
+  kind: string;
+  /** The metric's name (empty for stickiness). */
   name: string;
+  /** The metric's value; for stickiness 1 on the current cluster, else 0. */
   value: number;
   normalized: number;
   weight: number;
+  /** For a metric: "ok", or why it did not count (missing, stale, out_of_range, error). */
+  status: string;
 }
 
 /** ScoredCandidate is a cluster that passed every filter. */
@@ -1810,7 +1820,8 @@ function createBaseSchedulingDecision(): SchedulingDecision {
     score: 0,
     components: [],
     reason: "",
-    moved: false,
+    action: "",
+    reasonCode: "",
     scored: [],
     filtered: [],
     moreScored: 0,
@@ -1835,8 +1846,11 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
     }
-    if (message.moved !== false) {
-      writer.uint32(48).bool(message.moved);
+    if (message.action !== "") {
+      writer.uint32(90).string(message.action);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(98).string(message.reasonCode);
     }
     for (const v of message.scored) {
       ScoredCandidate.encode(v!, writer.uint32(58).fork()).join();
@@ -1906,12 +1920,20 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
             message.reason = reader.string();
             continue;
           }
-          case 6: {
-            if (tag !== 48) {
+          case 11: {
+            if (tag !== 90) {
               break;
             }
 
-            message.moved = reader.bool();
+            message.action = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
             continue;
           }
           case 7: {
@@ -1967,7 +1989,12 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
         ? object.components.map((e: any) => ScoreComponent.fromJSON(e))
         : [],
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-      moved: isSet(object.moved) ? globalThis.Boolean(object.moved) : false,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
       scored: globalThis.Array.isArray(object?.scored)
         ? object.scored.map((e: any) => ScoredCandidate.fromJSON(e))
         : [],
@@ -2004,8 +2031,11 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
     if (message.reason !== undefined) {
       obj.reason = message.reason;
     }
-    if (message.moved !== undefined) {
-      obj.moved = message.moved;
+    if (message.action !== undefined) {
+      obj.action = message.action;
+    }
+    if (message.reasonCode !== undefined) {
+      obj.reasonCode = message.reasonCode;
     }
     if (message.scored?.length) {
       obj.scored = message.scored.map((e) => ScoredCandidate.toJSON(e));
@@ -2034,7 +2064,8 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
     message.score = object.score ?? 0;
     message.components = object.components?.map((e) => ScoreComponent.fromPartial(e)) || [];
     message.reason = object.reason ?? "";
-    message.moved = object.moved ?? false;
+    message.action = object.action ?? "";
+    message.reasonCode = object.reasonCode ?? "";
     message.scored = object.scored?.map((e) => ScoredCandidate.fromPartial(e)) || [];
     message.filtered = object.filtered?.map((e) => FilteredCandidate.fromPartial(e)) || [];
     message.moreScored = object.moreScored ?? 0;
@@ -2044,11 +2075,14 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
 };
 
 function createBaseScoreComponent(): ScoreComponent {
-  return { name: "", value: 0, normalized: 0, weight: 0 };
+  return { kind: "", name: "", value: 0, normalized: 0, weight: 0, status: "" };
 }
 
 export const ScoreComponent: MessageFns<ScoreComponent> = {
   encode(message: ScoreComponent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(42).string(message.kind);
+    }
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
     }
@@ -2060,6 +2094,9 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
     }
     if (message.weight !== 0) {
       writer.uint32(33).double(message.weight);
+    }
+    if (message.status !== "") {
+      writer.uint32(50).string(message.status);
     }
     return writer;
   },
@@ -2077,6 +2114,14 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
           case 1: {
             if (tag !== 10) {
               break;
@@ -2109,6 +2154,14 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
             message.weight = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2123,15 +2176,20 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
 
   fromJSON(object: any): ScoreComponent {
     return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       value: isSet(object.value) ? globalThis.Number(object.value) : 0,
       normalized: isSet(object.normalized) ? globalThis.Number(object.normalized) : 0,
       weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
     };
   },
 
   toJSON(message: ScoreComponent): unknown {
     const obj: any = {};
+    if (message.kind !== undefined) {
+      obj.kind = message.kind;
+    }
     if (message.name !== undefined) {
       obj.name = message.name;
     }
@@ -2144,6 +2202,9 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
     if (message.weight !== undefined) {
       obj.weight = floatToJson(message.weight);
     }
+    if (message.status !== undefined) {
+      obj.status = message.status;
+    }
     return obj;
   },
 
@@ -2152,10 +2213,12 @@ export const ScoreComponent: MessageFns<ScoreComponent> = {
   },
   fromPartial(object: DeepPartial<ScoreComponent>): ScoreComponent {
     const message = createBaseScoreComponent();
+    message.kind = object.kind ?? "";
     message.name = object.name ?? "";
     message.value = object.value ?? 0;
     message.normalized = object.normalized ?? 0;
     message.weight = object.weight ?? 0;
+    message.status = object.status ?? "";
     return message;
   },
 };

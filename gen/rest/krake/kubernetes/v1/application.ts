@@ -329,11 +329,18 @@ export interface SchedulingDecision {
    */
   reason: string;
   /**
-   * The Application moved to `chosen` with this decision.
+   * "place" (first placement), "move", "stay" or "none" (no cluster fits; nothing changed).
    *
-   * @generated from field: bool moved = 6;
+   * @generated from field: string action = 11;
    */
-  moved: boolean;
+  action: string;
+  /**
+   * Placed, Moved, Evacuated, CurrentIsBest, WithinMargin, MinDwell, MigrationLimit,
+   * MigrationBackoff, MigrationDisabled, NoClusterFound, ClusterCreationRequired, InvalidConstraint.
+   *
+   * @generated from field: string reason_code = 12;
+   */
+  reason_code: string;
   /**
    * @generated from field: repeated krake.kubernetes.v1.ScoredCandidate scored = 7;
    */
@@ -361,12 +368,20 @@ export interface SchedulingDecision {
  */
 export interface ScoreComponent {
   /**
-   * The metric's name; "stickiness" for the stickiness term.
+   * "metric" or "stickiness".
+   *
+   * @generated from field: string kind = 5;
+   */
+  kind: string;
+  /**
+   * The metric's name (empty for stickiness).
    *
    * @generated from field: string name = 1;
    */
   name: string;
   /**
+   * The metric's value; for stickiness 1 on the current cluster, else 0.
+   *
    * @generated from field: double value = 2;
    */
   value: number;
@@ -378,6 +393,12 @@ export interface ScoreComponent {
    * @generated from field: double weight = 4;
    */
   weight: number;
+  /**
+   * For a metric: "ok", or why it did not count (missing, stale, out_of_range, error).
+   *
+   * @generated from field: string status = 6;
+   */
+  status: string;
 }
 
 /**

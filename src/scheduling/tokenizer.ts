@@ -1,7 +1,7 @@
 /**
- * The lexer shared by Krake's constraint grammar and the Kubernetes label
- * selector syntax. Both are sequences of words (anything but whitespace and
- * the symbols below), operator symbols, parentheses and commas.
+ * The lexer of Krake's constraint grammar (also used by the API's Kubernetes
+ * label selector syntax, which shares it): sequences of words (anything but
+ * whitespace and the symbols below), operator symbols, parentheses and commas.
  */
 
 export type TokenKind = "word" | "symbol" | "(" | ")" | ",";

@@ -39,6 +39,7 @@ breaking: deps
 
 ## test: codegen drift, lint, then every test against real etcd processes (last line: "N passed, N failed")
 test: deps check-gen lint
+	scripts/ensure-test-tools.sh
 	mocha 'test/**/*.test.ts' 'bench/test/*.test.ts'
 
 ## fuzz: the fuzz suite of test/fuzz (part of `make test` at 2,000 cases, fixed seed) with 100,000 cases and a

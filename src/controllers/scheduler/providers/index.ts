@@ -1,0 +1,18 @@
+// The scheduler's metrics providers (krake-model.md §7): a MetricsProvider per
+// (Global)MetricsProvider object, and the per-cycle MetricsFetcher the
+// scheduler asks for values.
+
+// For the scheduler.
+export { MetricsFetcher, checkValue, isFresh } from "./fetcher.js";
+export type { MetricFailure, MetricReference, MetricResult, MetricSources, MetricValue, MetricsFetcherOptions } from "./fetcher.js";
+export { MetricError } from "./errors.js";
+export type { MetricReasonCode } from "./errors.js";
+export { providerQueriesCounter, providerQueriesMetricName } from "./metrics.js";
+
+// For provider implementations and tests.
+export { createMetricsProvider, defaultProviderOptions, providerLabel, providerOptions } from "./provider.js";
+export type { MetricsProvider, ProviderObject, ProviderOptions } from "./provider.js";
+export { PrometheusProvider } from "./prometheus.js";
+export { InfluxProvider, fluxQuery, influxQueryBody } from "./influx.js";
+export { KafkaProvider, ksqlQueryBody } from "./kafka.js";
+export { StaticProvider } from "./static.js";

@@ -3,6 +3,7 @@ import { loadConfig } from "./config.js";
 import type { CliConfig, ConfigFlags } from "./config.js";
 import { Printer } from "./output/printer.js";
 import type { OutputFormat } from "./output/printer.js";
+import type { ViewTable } from "./output/views.js";
 import { createTransport } from "./transport/index.js";
 import type { Transport } from "./transport/index.js";
 
@@ -18,7 +19,11 @@ export class CliContext {
   readonly stderr: NodeJS.WriteStream = process.stderr;
   private connection: Transport | undefined;
 
-  constructor(private readonly globals: GlobalOptions) {
+  constructor(
+    private readonly globals: GlobalOptions,
+    /** The kinds' own table columns, for the printers. */
+    readonly views: ViewTable,
+  ) {
     this.config = loadConfig(globals);
   }
 
@@ -37,7 +42,7 @@ export class CliContext {
   }
 
   printer(format: OutputFormat): Printer {
-    return new Printer(this.stdout, format);
+    return new Printer(this.stdout, format, this.views);
   }
 
   warn(message: string): void {
@@ -50,6 +55,20 @@ export class CliContext {
   }
 }
 
+/** Each program's table columns (set by buildProgram), so that the output code needs no import of the commands. */
+const programViews = new WeakMap<Command, ViewTable>();
+
+/** The table columns the actions of `program`'s commands print with. */
+export function useViews(program: Command, views: ViewTable): void {
+  programViews.set(program, views);
+}
+
+function rootOf(cmd: Command): Command {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
 /**
  * Wraps a command's action: builds the context from the root options, runs
  * the action with the command's own options and positional arguments, and
@@ -57,7 +76,7 @@ export class CliContext {
  */
 export function action<O>(fn: (ctx: CliContext, opts: O, args: string[]) => Promise<void>) {
   return async function (this: Command): Promise<void> {
-    const ctx = new CliContext(this.optsWithGlobals<GlobalOptions>());
+    const ctx = new CliContext(this.optsWithGlobals<GlobalOptions>(), programViews.get(rootOf(this)) ?? {});
     try {
       await fn(ctx, this.opts<O & Record<string, unknown>>(), this.processedArgs as string[]);
     } finally {

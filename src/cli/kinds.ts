@@ -12,6 +12,7 @@ import type { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
 import type { MagnumCluster } from "../../gen/krake/openstack/v1/magnum_cluster.js";
 import type { Project } from "../../gen/krake/openstack/v1/project.js";
 import { magnumClusterKind as generatedMagnumCluster, projectKind as generatedProject } from "../../gen/kinds.js";
+import type { generatedKinds } from "../../gen/kinds.js";
 import type { ServiceDefinition as GrpcServiceDefinition } from "@grpc/grpc-js";
 import type { KrakeClients } from "../client/clients.js";
 import * as generated from "../kinds/index.js";
@@ -33,6 +34,14 @@ export interface ServiceDefinition {
 }
 
 export type ClientKey = Exclude<keyof KrakeClients, "close">;
+
+type TableEntry = (typeof generatedKinds)[number];
+
+/** A kind's name in the generated table: "Application", "Lease". */
+export type KindName = TableEntry["kind"];
+
+/** The message of the kind named K: `ObjectOf<"Application">` is Application. */
+export type ObjectOf<K extends KindName> = ReturnType<Extract<TableEntry, { kind: K }>["codec"]["decode"]>;
 
 export interface KindInfo<T extends KrakeObject = KrakeObject> {
   /** API group as in URLs: "kubernetes", "core". */

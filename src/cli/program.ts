@@ -1,16 +1,14 @@
-/** krakectl's command tree: `krakectl <api> <resource> <verb>`, as Krake's. */
+/**
+ * krakectl's command tree: `krakectl <api> <resource> <verb>`, as Krake's,
+ * built from the command groups (commands/index.ts) and the kind table.
+ */
 import { Command, Option } from "commander";
-import { applicationCommand } from "./commands/application.js";
-import { applyCommand } from "./commands/apply.js";
-import { clusterCommand } from "./commands/cluster.js";
-import { completionCommand } from "./commands/completion.js";
-import { infrastructureCommand } from "./commands/infrastructure.js";
-import { globalMetricCommand, metricCommand } from "./commands/metric.js";
-import { globalMetricsProviderCommand, metricsProviderCommand } from "./commands/metrics-provider.js";
-import { openstackCommand } from "./commands/openstack.js";
-import { positiveSeconds } from "./commands/options.js";
-import { roleBindingCommand, roleCommand } from "./commands/role.js";
+import { apiCommands, commandGroups, completionCommand, kindCommand, positiveSeconds, views } from "./commands/index.js";
+import type { CommandGroup } from "./commands/index.js";
 import { defaultApiUrl, defaultUser } from "./config.js";
+import { useViews } from "./context.js";
+import { allKinds } from "./kinds.js";
+import type { ViewTable } from "./output/views.js";
 
 const afterHelp = `
 Settings come from krakectl.yaml (./krakectl.yaml, $XDG_CONFIG_HOME/krakectl.yaml,
@@ -53,24 +51,38 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
 
-  const kube = new Command("kubernetes")
-    .alias("kube")
-    .description("manage Kubernetes resources")
-    .addCommand(applicationCommand())
-    .addCommand(clusterCommand());
-  const core = new Command("core")
-    .description("manage core resources")
-    .addCommand(metricCommand())
-    .addCommand(globalMetricCommand())
-    .addCommand(metricsProviderCommand())
-    .addCommand(globalMetricsProviderCommand())
-    .addCommand(roleCommand())
-    .addCommand(roleBindingCommand());
-  program.addCommand(kube).addCommand(core).addCommand(openstackCommand()).addCommand(applyCommand());
-  program.addCommand(infrastructureCommand());
+  addGroups(program, commandGroups, views);
   program.addCommand(completionCommand(program));
+  useViews(program, views);
   propagate(program);
   return program;
+}
+
+/**
+ * Each group's commands under `krakectl <api>` (made when first needed, so
+ * the APIs come in the groups' order), then list, get and delete for every
+ * kind of the table that no group names in `views`.
+ */
+function addGroups(program: Command, groups: readonly CommandGroup[], views: ViewTable): void {
+  const apis = new Map<string, Command>();
+  const parentOf = (api: string | undefined): Command => {
+    if (api === undefined) return program;
+    let cmd = apis.get(api);
+    if (!cmd) {
+      const { alias, description } = apiCommands[api] ?? { description: `manage ${api} resources` };
+      cmd = new Command(api).description(description);
+      if (alias) cmd.alias(alias);
+      program.addCommand(cmd);
+      apis.set(api, cmd);
+    }
+    return cmd;
+  };
+  for (const group of groups) {
+    for (const cmd of group.commands()) parentOf(group.api).addCommand(cmd);
+  }
+  for (const kind of allKinds) {
+    if (!Object.hasOwn(views, kind.kind)) parentOf(kind.api).addCommand(kindCommand(kind));
+  }
 }
 
 /** Every subcommand reports errors the same way: through the exception main() maps to an exit code. */

@@ -9,9 +9,15 @@ import type { CliContext } from "./context.js";
 import { CliError, ExitCode } from "./errors.js";
 import type { KindInfo, KrakeObject } from "./kinds.js";
 import { Spinner } from "./spinner.js";
-import type { WaitOptions } from "./commands/options.js";
 
 export const deletedState = "DELETED";
+
+/** The options of addWait (commands/options.ts). */
+export interface WaitOptions {
+  /** `true` for a bare `--wait`, "" for `--wait=`; else the state. */
+  wait?: string | boolean;
+  timeout: number;
+}
 
 /** The state `--wait` asks for, upper-cased and checked against the kind's states. */
 export function waitTarget<T extends KrakeObject>(kind: KindInfo<T>, opts: WaitOptions, defaultState: string, allowDeleted: boolean): string | undefined {

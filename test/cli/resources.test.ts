@@ -206,6 +206,20 @@ describe("krakectl kube cluster, core and apply", function () {
       await ok(["core", "role", "delete", "viewer", "--force"]);
       expect((await api.clients.roles.listRoles({ labelSelector: "", limit: 0, continue: "" })).items).to.have.length(0);
     });
+
+    it("lists, gets and deletes a kind no command group names (Lease), with the common columns", async () => {
+      const file = await work.write("lease.yaml", "api: core\nkind: Lease\nmetadata: {name: leader}\nspec: {holder_identity: replica-1, lease_duration_seconds: 15}\n");
+      await ok(["apply", "-f", file]);
+      const list = (await ok(["core", "lease", "list"])).stdout.split("\n");
+      expect(list[0]).to.match(/^NAME\s+NAMESPACE\s+AGE$/);
+      expect(list[1]).to.match(/^leader\s+team-a\s+\d+s$/);
+      expect((await ok(["core", "lease", "get", "leader"])).stdout).to.match(/^namespace:\s+team-a$/m);
+      expect((await json(["core", "lease", "get", "leader"])).spec).to.include({ holder_identity: "replica-1", lease_duration_seconds: 15 });
+      expect((await json(["core", "lease", "delete", "leader"])).metadata.deleted).to.be.a("string");
+      await ok(["core", "lease", "delete", "leader", "--force"]);
+      const gone = await cli(["core", "lease", "get", "leader"]);
+      expect(gone.code, show(gone)).to.equal(3);
+    });
   });
 
   describe("apply", () => {

@@ -6,6 +6,8 @@ import { normalizeArgv } from "../../src/cli/argv.js";
 import { configSearchPath, loadConfig } from "../../src/cli/config.js";
 import { CliError, ExitCode, exitCodeOf } from "../../src/cli/errors.js";
 import { ApiError, Status } from "../../src/errors/api-error.js";
+import { viewTable } from "../../src/cli/commands/command-group.js";
+import { defaultView } from "../../src/cli/output/views.js";
 import { formatAge } from "../../src/cli/output/format-values.js";
 import { renderDetail, renderTable } from "../../src/cli/output/table.js";
 import { parseApiUrl } from "../../src/cli/transport/endpoint.js";
@@ -200,6 +202,11 @@ describe("krakectl units", () => {
         "NAME        STATE\na           RUNNING\nlong-name   X\n",
       );
       expect(renderDetail([["name", "a"], ["metrics", "x\ny"]])).to.equal("name:      a\nmetrics:   x\n           y\n");
+    });
+    it("gathers the command groups' columns into one table, and refuses a kind two groups name", () => {
+      const group = (views: object) => ({ commands: () => [], views });
+      expect(Object.keys(viewTable([group({ Role: defaultView }), group({ Lease: defaultView }), { commands: () => [] }]))).to.deep.equal(["Role", "Lease"]);
+      expect(() => viewTable([group({ Role: defaultView }), group({ Role: defaultView })])).to.throw(/two command groups name the kind Role/);
     });
   });
 });

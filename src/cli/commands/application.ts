@@ -1,13 +1,19 @@
-/** `krakectl kube app …`: Krake's application commands and flags. */
+/** `krakectl kube app …`: Krake's application commands and flags, and the Application's table columns. */
 import { Command, Option } from "commander";
-import { Application, ApplicationSpec } from "../../../gen/krake/kubernetes/v1/application.js";
+import { ApplicationSpec } from "../../../gen/krake/kubernetes/v1/application.js";
+import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { action } from "../context.js";
 import { readDocuments } from "../documents.js";
 import { CliError } from "../errors.js";
 import { applicationKind } from "../kinds.js";
+import { formatList, formatMap, formatNumber, formatReason, formatRef, formatState, formatTime, none } from "../output/format-values.js";
+import { col } from "../output/views.js";
+import type { KindView } from "../output/views.js";
 import { waitForState, waitTarget } from "../wait.js";
+import type { WaitOptions } from "../wait.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, addWait, collect, collectKeyValue, integer } from "./options.js";
-import type { NamespaceOptions, OutputOptions, WaitOptions } from "./options.js";
+import type { NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
 
 type Manifest = { [key: string]: unknown };
@@ -43,7 +49,7 @@ interface UpdateOptions extends AppOptions {
 
 const shutdownTimeoutDefault = 60;
 
-export function applicationCommand(): Command {
+function applicationCommand(): Command {
   return new Command("application")
     .alias("app")
     .description("manage Kubernetes applications")
@@ -207,3 +213,36 @@ function applyHooksAndBackoff(spec: Partial<ApplicationSpec>, opts: AppOptions):
   if (opts.backoffDelay !== undefined) spec.backoffDelay = opts.backoffDelay;
   if (opts.backoffLimit !== undefined) spec.backoffLimit = opts.backoffLimit;
 }
+
+const applicationView: KindView<Application> = {
+  list: [
+    col("STATE", (a) => formatState(applicationKind, a)),
+    col("CLUSTER", (a) => formatRef(a.status?.runningOn?.name ? a.status.runningOn : a.status?.scheduledTo)),
+  ],
+  detail: [
+    col("state", (a) => formatState(applicationKind, a)),
+    col("reason", (a) => formatReason(a.status?.reason)),
+    col("container_health", (a) => {
+      const h = a.status?.containerHealth;
+      return h ? `${h.runningPods} active / ${h.failedPods} failed / ${h.completedPods} succeeded / ${h.desiredPods} desired` : none;
+    }),
+    col("services", (a) => formatMap(a.status?.services, "\n")),
+    col("allow migration", (a) => String(a.spec?.constraints?.migration ?? true)),
+    col("label constraints", (a) => formatList(a.spec?.constraints?.cluster?.labels, "\n")),
+    col("resources constraints", (a) => formatList(a.spec?.constraints?.cluster?.customResources, "\n")),
+    col("metric constraints", (a) => formatList(a.spec?.constraints?.cluster?.metrics, "\n")),
+    col("hooks", (a) => formatList(a.spec?.hooks)),
+    col("scheduled_to", (a) => formatRef(a.status?.scheduledTo)),
+    col("scheduled", (a) => formatTime(a.status?.scheduled)),
+    col("running_on", (a) => formatRef(a.status?.runningOn)),
+    col("backoff", (a) => formatNumber(a.spec?.backoff)),
+    col("backoff_delay", (a) => formatNumber(a.spec?.backoffDelay)),
+    col("backoff_limit", (a) => formatNumber(a.spec?.backoffLimit)),
+  ],
+};
+
+export const group = {
+  api: applicationKind.api,
+  commands: () => [applicationCommand()],
+  views: { Application: applicationView },
+} satisfies CommandGroup;

@@ -1,6 +1,7 @@
-/** `krakectl kube cluster …`: Krake's cluster commands and flags. */
+/** `krakectl kube cluster …`: Krake's cluster commands and flags, and the Cluster's table columns. */
 import { Command } from "commander";
 import { Cluster, ClusterSpec } from "../../../gen/krake/kubernetes/v1/cluster.js";
+import type { ClusterNode } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { MetricRef } from "../../../gen/krake/core/v1/types.js";
 import { action } from "../context.js";
 import type { CliContext } from "../context.js";
@@ -8,9 +9,16 @@ import { readDocuments } from "../documents.js";
 import { CliError } from "../errors.js";
 import { clusterKind } from "../kinds.js";
 import { readKubeconfig } from "../kubeconfig.js";
+import {
+  formatList, formatMetricRefs, formatMetricsReasons, formatNumber, formatReason, formatRef, formatState, formatTime, none,
+} from "../output/format-values.js";
+import { col } from "../output/views.js";
+import type { KindView } from "../output/views.js";
 import { waitForState, waitTarget } from "../wait.js";
+import type { WaitOptions } from "../wait.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, addWait, collect, collectKeyValue, collectNamedNumber, integer } from "./options.js";
-import type { NamedNumber, NamespaceOptions, OutputOptions, WaitOptions } from "./options.js";
+import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
 
 interface ClusterOptions extends NamespaceOptions, OutputOptions, WaitOptions {
@@ -49,7 +57,7 @@ interface UpdateOptions extends ClusterOptions {
   removeExistingCloudMetricConstraints?: boolean;
 }
 
-export function clusterCommand(): Command {
+function clusterCommand(): Command {
   return new Command("cluster")
     .description("manage Kubernetes clusters")
     .addCommand(registerCommand())
@@ -197,3 +205,43 @@ function updateCommand(): Command {
   );
   return cmd;
 }
+
+/** Ready nodes of all, or those with `condition` (lower-case) true, as `n/total`. */
+function nodes(list: ClusterNode[], condition?: string): string {
+  if (!list.length) return none;
+  const count = list.filter((n) => {
+    const conditions = n.status?.conditions ?? [];
+    if (condition) return conditions.some((c) => c.type.toLowerCase() === condition && c.status === "True");
+    return !conditions.some((c) => c.type.toLowerCase() === "ready" && c.status !== "True");
+  }).length;
+  return `${count}/${list.length}`;
+}
+
+const clusterView: KindView<Cluster> = {
+  list: [col("STATE", (c) => formatState(clusterKind, c)), col("NODES", (c) => nodes(c.status?.nodes ?? []))],
+  detail: [
+    col("state", (c) => formatState(clusterKind, c)),
+    col("reason", (c) => formatReason(c.status?.reason)),
+    col("custom_resources", (c) => formatList(c.spec?.customResources, "\n")),
+    col("metrics", (c) => formatMetricRefs(c.spec?.metrics)),
+    col("failing_metrics", (c) => formatMetricsReasons(c.status?.metricsReasons)),
+    col("label constraints", (c) => formatList(c.spec?.constraints?.cloud?.labels, "\n")),
+    col("metric constraints", (c) => formatList(c.spec?.constraints?.cloud?.metrics, "\n")),
+    col("scheduled_to", (c) => formatRef(c.status?.scheduledTo)),
+    col("scheduled", (c) => formatTime(c.status?.scheduled)),
+    col("running_on", (c) => formatRef(c.status?.runningOn)),
+    col("nodes", (c) => nodes(c.status?.nodes ?? [])),
+    col("nodes_pid_pressure", (c) => nodes(c.status?.nodes ?? [], "pidpressure")),
+    col("nodes_memory_pressure", (c) => nodes(c.status?.nodes ?? [], "memorypressure")),
+    col("nodes_disk_pressure", (c) => nodes(c.status?.nodes ?? [], "diskpressure")),
+    col("backoff", (c) => formatNumber(c.spec?.backoff)),
+    col("backoff_delay", (c) => formatNumber(c.spec?.backoffDelay)),
+    col("backoff_limit", (c) => formatNumber(c.spec?.backoffLimit)),
+  ],
+};
+
+export const group = {
+  api: clusterKind.api,
+  commands: () => [clusterCommand()],
+  views: { Cluster: clusterView },
+} satisfies CommandGroup;

@@ -1,20 +1,26 @@
 /**
  * `krakectl infrastructure|infra globalinfrastructureprovider|infrastructureprovider|globalcloud|cloud …`
  * (gip, ip, gc): Krake's infrastructure commands, with Krake's flags
- * (krakectl/infrastructure.py): register, list, get, update, delete.
+ * (krakectl/infrastructure.py): register, list, get, update, delete; and
+ * the table columns of providers and clouds.
  */
 import { Command, Option } from "commander";
 import type { MetricRef } from "../../../gen/krake/core/v1/types.js";
+import { cloudStatus_StateToJSON } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import type { CloudSpec, GlobalCloud, Cloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import type {
   GlobalInfrastructureProvider,
   InfrastructureProvider,
 } from "../../../gen/krake/infrastructure/v1/infrastructure_provider.js";
 import { action } from "../context.js";
-import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { kindByName } from "../kinds.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
+import { formatMetricRefs, formatMetricsReasons, formatValue, none } from "../output/format-values.js";
+import { col, optionalCol } from "../output/views.js";
+import type { KindView } from "../output/views.js";
+import { readPassword } from "../password.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, collectKeyValue, collectNamedNumber } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
@@ -32,67 +38,19 @@ function kind<T extends KrakeObject>(name: string): KindInfo<T> {
 const providerTypes = ["im"] as const;
 const cloudTypes = ["openstack"] as const;
 
-export function infrastructureCommand(): Command {
-  return new Command("infrastructure")
-    .alias("infra")
-    .description("manage infrastructure resources (infrastructure providers and clouds)")
-    .addCommand(providerGroup(
+function infrastructureCommands(): Command[] {
+  return [
+    providerGroup(
       new Command("globalinfrastructureprovider").aliases(["gprovider", "gip"]).description("manage global infrastructure providers"),
       kind<GlobalInfrastructureProvider>("GlobalInfrastructureProvider"),
-    ))
-    .addCommand(providerGroup(
+    ),
+    providerGroup(
       new Command("infrastructureprovider").aliases(["provider", "ip"]).description("manage infrastructure providers"),
       kind<InfrastructureProvider>("InfrastructureProvider"),
-    ))
-    .addCommand(cloudGroup(
-      new Command("globalcloud").aliases(["gcloud", "gc"]).description("manage global clouds"),
-      kind<GlobalCloud>("GlobalCloud"),
-    ))
-    .addCommand(cloudGroup(new Command("cloud").description("manage clouds"), kind<Cloud>("Cloud")));
-}
-
-/**
- * The password when not given as a flag, as Krake's getpass: prompted for on
- * a terminal (without echo), else the first line of stdin.
- */
-async function readPassword(ctx: CliContext, prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  if (stdin.isTTY) {
-    ctx.stderr.write(prompt);
-    stdin.setRawMode(true);
-    stdin.setEncoding("utf8");
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        let value = "";
-        const onData = (chunk: string) => {
-          for (const c of chunk) {
-            if (c === "\r" || c === "\n" || c === "\u0004") {
-              stdin.off("data", onData);
-              ctx.stderr.write("\n");
-              resolve(value);
-              return;
-            }
-            if (c === "\u0003") {
-              stdin.off("data", onData);
-              reject(CliError.usage("interrupted"));
-              return;
-            }
-            value = c === "\u007f" || c === "\b" ? value.slice(0, -1) : value + c;
-          }
-        };
-        stdin.on("data", onData).resume();
-      });
-    } finally {
-      stdin.setRawMode(false);
-      stdin.pause();
-    }
-  }
-  let text = "";
-  for await (const chunk of stdin) {
-    text += String(chunk);
-    if (text.includes("\n")) break;
-  }
-  return text.split(/\r?\n/)[0] ?? "";
+    ),
+    cloudGroup(new Command("globalcloud").aliases(["gcloud", "gc"]).description("manage global clouds"), kind<GlobalCloud>("GlobalCloud")),
+    cloudGroup(new Command("cloud").description("manage clouds"), kind<Cloud>("Cloud")),
+  ];
 }
 
 // ---------------------------------------------------------------- providers
@@ -105,8 +63,8 @@ interface ProviderOptions extends NamespaceOptions, OutputOptions {
   token?: string;
 }
 
-function providerGroup<T extends AnyProvider>(group: Command, k: KindInfo<T>): Command {
-  return crudGroup(group, k, { create: registerProvider(k), update: updateProvider(k) });
+function providerGroup<T extends AnyProvider>(cmd: Command, k: KindInfo<T>): Command {
+  return crudGroup(cmd, k, { create: registerProvider(k), update: updateProvider(k) });
 }
 
 function addProviderFlags(cmd: Command, k: KindInfo): Command {
@@ -181,8 +139,8 @@ interface CloudOptions extends NamespaceOptions, OutputOptions {
   label?: Record<string, string>;
 }
 
-function cloudGroup<T extends AnyCloud>(group: Command, k: KindInfo<T>): Command {
-  return crudGroup(group, k, { create: registerCloud(k), update: updateCloud(k) });
+function cloudGroup<T extends AnyCloud>(cmd: Command, k: KindInfo<T>): Command {
+  return crudGroup(cmd, k, { create: registerCloud(k), update: updateCloud(k) });
 }
 
 function addCloudFlags(cmd: Command, k: KindInfo, creating: boolean): Command {
@@ -292,3 +250,49 @@ function updateCloud<T extends AnyCloud>(k: KindInfo<T>): Command {
     }),
   );
 }
+
+// ---------------------------------------------------------------- table columns
+
+const providerView: KindView<AnyProvider> = {
+  list: [col("TYPE", (p) => formatValue(p.spec?.type)), col("URL", (p) => formatValue(p.spec?.im?.url))],
+  detail: [
+    col("type", (p) => formatValue(p.spec?.type)),
+    col("url", (p) => formatValue(p.spec?.im?.url)),
+    optionalCol("username", (p) => formatValue(p.spec?.im?.username)),
+  ],
+};
+
+function cloudState(c: AnyCloud): string {
+  const s = c.status ? cloudStatus_StateToJSON(c.status.state) : none;
+  return c.metadata?.deleted ? `${s} (deleting)` : s;
+}
+
+function cloudProvider(c: AnyCloud): string {
+  const p = c.spec?.openstack?.infrastructureProvider;
+  return p?.name ? `${p.name}${p.namespaced ? "" : " (global)"}` : none;
+}
+
+const cloudView: KindView<AnyCloud> = {
+  list: [col("TYPE", (c) => formatValue(c.spec?.type)), col("INFRA PROVIDER", cloudProvider), col("STATE", cloudState)],
+  detail: [
+    col("type", (c) => formatValue(c.spec?.type)),
+    col("state", cloudState),
+    col("url", (c) => formatValue(c.spec?.openstack?.url)),
+    col("project", (c) => formatValue(c.spec?.openstack?.auth?.password?.project?.name)),
+    col("username", (c) => formatValue(c.spec?.openstack?.auth?.password?.user?.username)),
+    col("infra_provider", cloudProvider),
+    col("metrics", (c) => formatMetricRefs(c.spec?.openstack?.metrics)),
+    col("failing_metrics", (c) => formatMetricsReasons(c.status?.metricsReasons)),
+  ],
+};
+
+export const group = {
+  api: "infrastructure",
+  commands: infrastructureCommands,
+  views: {
+    GlobalInfrastructureProvider: providerView,
+    InfrastructureProvider: providerView,
+    GlobalCloud: cloudView,
+    Cloud: cloudView,
+  },
+} satisfies CommandGroup;

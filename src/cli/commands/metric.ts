@@ -1,10 +1,14 @@
-/** `krakectl core metric|globalmetric …`: Krake's metric commands. */
+/** `krakectl core metric|globalmetric …`: Krake's metric commands, and the metrics' table columns. */
 import { Command } from "commander";
 import type { GlobalMetric, Metric } from "../../../gen/krake/core/v1/metric.js";
 import { action } from "../context.js";
 import { CliError } from "../errors.js";
 import { globalMetricKind, metricKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
+import { formatList, formatValue } from "../output/format-values.js";
+import { col } from "../output/views.js";
+import type { KindView } from "../output/views.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, float, numberList } from "./options.js";
 import type { NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
@@ -20,16 +24,16 @@ interface MetricOptions extends NamespaceOptions, OutputOptions {
   metricName?: string;
 }
 
-export function metricCommand(): Command {
+function metricCommand(): Command {
   return metricGroup(new Command("metric").description("manage metrics"), metricKind);
 }
 
-export function globalMetricCommand(): Command {
+function globalMetricCommand(): Command {
   return metricGroup(new Command("globalmetric").aliases(["gmetric", "gm"]).description("manage global metrics"), globalMetricKind);
 }
 
-function metricGroup<T extends AnyMetric>(group: Command, kind: KindInfo<T>): Command {
-  return crudGroup(group, kind, { create: createCommand(kind), update: updateCommand(kind) });
+function metricGroup<T extends AnyMetric>(cmd: Command, kind: KindInfo<T>): Command {
+  return crudGroup(cmd, kind, { create: createCommand(kind), update: updateCommand(kind) });
 }
 
 function addMetricFlags(cmd: Command, kind: KindInfo): Command {
@@ -85,3 +89,25 @@ function updateCommand<T extends AnyMetric>(kind: KindInfo<T>): Command {
     }),
   );
 }
+
+const metricView: KindView<AnyMetric> = {
+  list: [
+    col("PROVIDER", (m) => formatValue(m.spec?.provider?.name)),
+    col("METRIC", (m) => formatValue(m.spec?.provider?.metric)),
+    col("MIN", (m) => String(m.spec?.min ?? 0)),
+    col("MAX", (m) => String(m.spec?.max ?? 0)),
+  ],
+  detail: [
+    col("provider", (m) => formatValue(m.spec?.provider?.name)),
+    col("metric", (m) => formatValue(m.spec?.provider?.metric)),
+    col("min", (m) => String(m.spec?.min ?? 0)),
+    col("max", (m) => String(m.spec?.max ?? 0)),
+    col("allowed_values", (m) => formatList(m.spec?.allowedValues)),
+  ],
+};
+
+export const group = {
+  api: metricKind.api,
+  commands: () => [metricCommand(), globalMetricCommand()],
+  views: { Metric: metricView, GlobalMetric: metricView },
+} satisfies CommandGroup;

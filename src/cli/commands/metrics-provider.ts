@@ -1,10 +1,17 @@
-/** `krakectl core metricsprovider|globalmetricsprovider …` (mp, gmp): Krake's provider commands. */
+/**
+ * `krakectl core metricsprovider|globalmetricsprovider …` (mp, gmp): Krake's
+ * provider commands, and the providers' table columns.
+ */
 import { Command, Option } from "commander";
 import type { GlobalMetricsProvider, MetricsProvider, MetricsProviderSpec } from "../../../gen/krake/core/v1/metrics_provider.js";
 import { action } from "../context.js";
 import { CliError } from "../errors.js";
 import { globalMetricsProviderKind, metricsProviderKind } from "../kinds.js";
 import type { KindInfo } from "../kinds.js";
+import { formatMap, formatValue, none } from "../output/format-values.js";
+import { col, optionalCol } from "../output/views.js";
+import type { KindView } from "../output/views.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, collectNamedNumber } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, crudGroup, newObject } from "./resource-commands.js";
@@ -35,19 +42,19 @@ const flagsOf: Record<ProviderType, { required: string[]; allowed: string[] }> =
   influx: { required: ["url", "token", "org", "bucket"], allowed: ["url", "token", "org", "bucket"] },
 };
 
-export function metricsProviderCommand(): Command {
+function metricsProviderCommand(): Command {
   return providerGroup(new Command("metricsprovider").alias("mp").description("manage metrics providers"), metricsProviderKind);
 }
 
-export function globalMetricsProviderCommand(): Command {
+function globalMetricsProviderCommand(): Command {
   return providerGroup(
     new Command("globalmetricsprovider").alias("gmp").description("manage global metrics providers"),
     globalMetricsProviderKind,
   );
 }
 
-function providerGroup<T extends AnyProvider>(group: Command, kind: KindInfo<T>): Command {
-  return crudGroup(group, kind, { create: createCommand(kind), update: updateCommand(kind) });
+function providerGroup<T extends AnyProvider>(cmd: Command, kind: KindInfo<T>): Command {
+  return crudGroup(cmd, kind, { create: createCommand(kind), update: updateCommand(kind) });
 }
 
 function addProviderFlags(cmd: Command, kind: KindInfo): Command {
@@ -152,3 +159,29 @@ function updateCommand<T extends AnyProvider>(kind: KindInfo<T>): Command {
     }),
   );
 }
+
+function providerTarget(spec: MetricsProviderSpec | undefined): string {
+  if (!spec) return none;
+  if (spec.static) return formatMap(spec.static.metrics);
+  return formatValue(spec.prometheus?.url ?? spec.influx?.url ?? spec.kafka?.url);
+}
+
+const providerView: KindView<AnyProvider> = {
+  list: [col("TYPE", (p) => formatValue(p.spec?.type)), col("URL/METRICS", (p) => providerTarget(p.spec))],
+  detail: [
+    col("type", (p) => formatValue(p.spec?.type)),
+    optionalCol("url", (p) => formatValue(p.spec?.prometheus?.url ?? p.spec?.influx?.url ?? p.spec?.kafka?.url)),
+    optionalCol("metrics", (p) => formatMap(p.spec?.static?.metrics, "\n")),
+    optionalCol("comparison_column", (p) => formatValue(p.spec?.kafka?.comparisonColumn)),
+    optionalCol("value_column", (p) => formatValue(p.spec?.kafka?.valueColumn)),
+    optionalCol("table", (p) => formatValue(p.spec?.kafka?.table)),
+    optionalCol("org", (p) => formatValue(p.spec?.influx?.org)),
+    optionalCol("bucket", (p) => formatValue(p.spec?.influx?.bucket)),
+  ],
+};
+
+export const group = {
+  api: metricsProviderKind.api,
+  commands: () => [metricsProviderCommand(), globalMetricsProviderCommand()],
+  views: { MetricsProvider: providerView, GlobalMetricsProvider: providerView },
+} satisfies CommandGroup;

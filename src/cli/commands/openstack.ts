@@ -2,26 +2,25 @@
  * `krakectl openstack|os project|cluster …`: Krake's OpenStack commands.
  * `project` manages Projects, `cluster` MagnumClusters; both have list,
  * create (alias register), get, update and delete, with Krake's flags.
+ * Their table columns are at the end.
  */
 import { Command } from "commander";
 import type { MetricRef } from "../../../gen/krake/core/v1/types.js";
-import { MagnumCluster, MagnumClusterSpec } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
-import { Project } from "../../../gen/krake/openstack/v1/project.js";
-import type { AuthMethod } from "../../../gen/krake/openstack/v1/project.js";
+import { MagnumClusterSpec } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
+import type { MagnumCluster } from "../../../gen/krake/openstack/v1/magnum_cluster.js";
+import type { AuthMethod, Project } from "../../../gen/krake/openstack/v1/project.js";
 import { action } from "../context.js";
 import { CliError } from "../errors.js";
 import { magnumClusterKind, projectKind } from "../kinds.js";
+import {
+  formatList, formatMetricRefs, formatMetricsReasons, formatNumber, formatReason, formatRef, formatState, formatValue,
+} from "../output/format-values.js";
+import { col } from "../output/views.js";
+import type { KindView } from "../output/views.js";
+import type { CommandGroup } from "./command-group.js";
 import { addNamespace, addOutput, collect, collectKeyValue, collectNamedNumber, integer } from "./options.js";
 import type { NamedNumber, NamespaceOptions, OutputOptions } from "./options.js";
 import { createAndPrint, deleteCommand, getCommand, listCommand, newObject } from "./resource-commands.js";
-
-export function openstackCommand(): Command {
-  return new Command("openstack")
-    .alias("os")
-    .description("manage OpenStack resources (projects and Magnum clusters)")
-    .addCommand(projectCommand())
-    .addCommand(magnumClusterCommand());
-}
 
 interface MetricOptions {
   metric?: NamedNumber[];
@@ -249,3 +248,47 @@ function updateClusterCommand(): Command {
     }),
   );
 }
+
+// ---- table columns -----------------------------------------------------------
+
+const projectView: KindView<Project> = {
+  list: [
+    col("URL", (p) => formatValue(p.spec?.url)),
+    col("TEMPLATE", (p) => formatValue(p.spec?.template)),
+    col("AUTH", (p) => formatValue(p.spec?.auth?.type)),
+  ],
+  detail: [
+    col("state", (p) => formatState(projectKind, p)),
+    col("url", (p) => formatValue(p.spec?.url)),
+    col("template", (p) => formatValue(p.spec?.template)),
+    col("auth type", (p) => formatValue(p.spec?.auth?.type)),
+    col("metrics", (p) => formatMetricRefs(p.spec?.metrics)),
+    col("failing_metrics", (p) => formatMetricsReasons(p.status?.metricsReasons)),
+  ],
+};
+
+const magnumClusterView: KindView<MagnumCluster> = {
+  list: [col("STATE", (c) => formatState(magnumClusterKind, c)), col("PROJECT", (c) => formatRef(c.status?.project))],
+  detail: [
+    col("state", (c) => formatState(magnumClusterKind, c)),
+    col("reason", (c) => formatReason(c.status?.reason)),
+    col("master_count", (c) => formatNumber(c.spec?.masterCount)),
+    col("node_count", (c) => formatNumber(c.spec?.nodeCount)),
+    col("label constraints", (c) => formatList(c.spec?.constraints?.project?.labels, "\n")),
+    col("metrics", (c) => formatMetricRefs(c.spec?.metrics)),
+    col("project", (c) => formatRef(c.status?.project)),
+    col("template", (c) => formatValue(c.status?.template)),
+    col("cluster_id", (c) => formatValue(c.status?.clusterId)),
+    col("nodes", (c) => formatNumber(c.status?.nodeCount)),
+    col("api_address", (c) => formatValue(c.status?.apiAddress)),
+    col("master_addresses", (c) => formatList(c.status?.masterAddresses, "\n")),
+    col("node_addresses", (c) => formatList(c.status?.nodeAddresses, "\n")),
+    col("cluster", (c) => formatRef(c.status?.cluster)),
+  ],
+};
+
+export const group = {
+  api: projectKind.api,
+  commands: () => [projectCommand(), magnumClusterCommand()],
+  views: { Project: projectView, MagnumCluster: magnumClusterView },
+} satisfies CommandGroup;

@@ -82,13 +82,7 @@ export function collectWords(value: string, previous: string[] | undefined): str
   return [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 }
 
-export interface WaitOptions {
-  /** `true` for a bare `--wait`, "" for `--wait=`; else the state. */
-  wait?: string | boolean;
-  timeout: number;
-}
-
-/** `--wait [STATE]` and `--timeout SECONDS` (default 60, as Krake's blocking). */
+/** `--wait [STATE]` and `--timeout SECONDS` (default 60, as Krake's blocking): WaitOptions (wait.ts). */
 export function addWait(cmd: Command, defaultState: string, states: string): Command {
   return cmd
     .option("--wait [state]", `wait until the object is in STATE (${states}; default ${defaultState})`)

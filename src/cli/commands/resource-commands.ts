@@ -7,8 +7,9 @@ import { WatchPrinter } from "../output/printer.js";
 import type { OutputFormat } from "../output/printer.js";
 import type { WatchEvent } from "../transport/transport.js";
 import { waitForState, waitTarget } from "../wait.js";
+import type { WaitOptions } from "../wait.js";
 import { addNamespace, addOutput, addWait } from "./options.js";
-import type { NamespaceOptions, OutputOptions, WaitOptions } from "./options.js";
+import type { NamespaceOptions, OutputOptions } from "./options.js";
 
 interface ListOptions extends NamespaceOptions, OutputOptions {
   allNamespaces?: boolean;
@@ -55,7 +56,7 @@ async function watchList<T extends KrakeObject>(
   const stop = () => watch.cancel();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const printer = new WatchPrinter(ctx.stdout, format, kind);
+  const printer = new WatchPrinter(ctx.stdout, format, kind, ctx.views);
   let initial: WatchEvent<T>[] | undefined = [];
   try {
     for await (const ev of watch) {
@@ -117,6 +118,19 @@ export function crudGroup<T extends KrakeObject>(group: Command, kind: KindInfo<
     .addCommand(getCommand(kind))
     .addCommand(own.update)
     .addCommand(deleteCommand(kind, { wait: false }));
+}
+
+/**
+ * `krakectl <api> <kind>` for a kind that no command group names: list, get
+ * and delete, as for every kind; objects are created and changed with
+ * `krakectl apply`.
+ */
+export function kindCommand(kind: KindInfo): Command {
+  return new Command(kind.kind.toLowerCase())
+    .description(`manage ${kind.plural} (create and update with apply)`)
+    .addCommand(listCommand(kind))
+    .addCommand(getCommand(kind))
+    .addCommand(deleteCommand(kind, { wait: true }));
 }
 
 /** A new object of `kind` to create: its type, name and labels, and the command's other fields. */

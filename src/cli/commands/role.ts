@@ -1,10 +1,14 @@
-/** `krakectl core role|rolebinding …`: RBAC objects (not in Krake's krakectl). */
+/** `krakectl core role|rolebinding …`: RBAC objects (not in Krake's krakectl), and their table columns. */
 import { Command } from "commander";
 import { Role } from "../../../gen/krake/core/v1/role.js";
 import { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
 import { action } from "../context.js";
 import { CliError } from "../errors.js";
 import { roleBindingKind, roleKind } from "../kinds.js";
+import { formatList } from "../output/format-values.js";
+import { col } from "../output/views.js";
+import type { KindView } from "../output/views.js";
+import type { CommandGroup } from "./command-group.js";
 import { addOutput, collectWords } from "./options.js";
 import type { OutputOptions } from "./options.js";
 import { deleteCommand, getCommand, listCommand } from "./resource-commands.js";
@@ -24,7 +28,7 @@ interface BindingOptions extends OutputOptions {
   roles?: string[];
 }
 
-export function roleCommand(): Command {
+function roleCommand(): Command {
   const create = new Command("create")
     .description("create a Role with one rule (several rules: write a file and use krakectl apply)")
     .argument("<name>", "role name")
@@ -52,7 +56,7 @@ export function roleCommand(): Command {
     .addCommand(deleteCommand(roleKind, { wait: false }));
 }
 
-export function roleBindingCommand(): Command {
+function roleBindingCommand(): Command {
   const create = new Command("create")
     .description("bind users and/or groups to roles")
     .argument("<name>", "role binding name")
@@ -84,3 +88,29 @@ export function roleBindingCommand(): Command {
     .addCommand(getCommand(roleBindingKind))
     .addCommand(deleteCommand(roleBindingKind, { wait: false }));
 }
+
+const roleView: KindView<Role> = {
+  list: [col("RULES", (r) => String(r.rules.length))],
+  detail: [
+    col("rules", (r) =>
+      formatList(
+        r.rules.map((x) => `api=${x.api || '""'} resources=${x.resources.join(",")} namespaces=${x.namespaces.join(",")} verbs=${x.verbs.join(",")}`),
+        "\n",
+      )),
+  ],
+};
+
+const roleBindingView: KindView<RoleBinding> = {
+  list: [col("USERS", (b) => formatList(b.users, ",")), col("GROUPS", (b) => formatList(b.groups, ",")), col("ROLES", (b) => formatList(b.roles, ","))],
+  detail: [
+    col("users", (b) => formatList(b.users, "\n")),
+    col("groups", (b) => formatList(b.groups, "\n")),
+    col("roles", (b) => formatList(b.roles, "\n")),
+  ],
+};
+
+export const group = {
+  api: roleKind.api,
+  commands: () => [roleCommand(), roleBindingCommand()],
+  views: { Role: roleView, RoleBinding: roleBindingView },
+} satisfies CommandGroup;

@@ -1,4 +1,7 @@
 /** How single values look in tables. */
+import type { MetricRef, Reason, ResourceRef } from "../../../gen/krake/core/v1/types.js";
+import { reason_CodeToJSON } from "../../../gen/krake/core/v1/types.js";
+import type { KindInfo, KrakeObject } from "../kinds.js";
 
 export const none = "<none>";
 
@@ -32,4 +35,35 @@ export function formatList(list: readonly unknown[] | undefined, sep = ", "): st
 
 export function formatValue(value: string | number | boolean | undefined | null): string {
   return value === undefined || value === null || value === "" ? none : String(value);
+}
+
+/** `status.state` by name, marked while the object is being deleted. */
+export function formatState<T extends KrakeObject>(kind: KindInfo<T>, object: T): string {
+  const s = kind.state?.(object) ?? none;
+  return object.metadata?.deleted ? `${s} (deleting)` : s;
+}
+
+/** A reference as `namespace/name`, or `name` for a global object. */
+export function formatRef(ref: ResourceRef | undefined): string {
+  if (!ref || !ref.name) return none;
+  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+}
+
+export function formatReason(reason: Reason | undefined): string {
+  return reason && (reason.code || reason.message) ? `${reason_CodeToJSON(reason.code)}: ${reason.message}` : none;
+}
+
+/** A number that may be unset (0 is a value). */
+export function formatNumber(n: number | undefined): string {
+  return n === undefined ? none : String(n);
+}
+
+/** A spec's metrics, one a line: `heat (weight 0.5)`, `load (weight 2, global)`. */
+export function formatMetricRefs(metrics: MetricRef[] | undefined): string {
+  return formatList(metrics?.map((m) => `${m.name} (weight ${m.weight}${m.namespaced ? "" : ", global"})`), "\n");
+}
+
+/** A status's failing metrics, one a line: `heat: CODE: message`. */
+export function formatMetricsReasons(reasons: Record<string, Reason> | undefined): string {
+  return formatList(Object.entries(reasons ?? {}).map(([m, r]) => `${m}: ${formatReason(r)}`), "\n");
 }

@@ -5,6 +5,7 @@ import { toWire } from "../wire-json.js";
 import { columnWidths, renderDetail, renderRow, renderTable } from "./table.js";
 import { none } from "./format-values.js";
 import { viewFor } from "./views.js";
+import type { ViewTable } from "./views.js";
 
 export const outputFormats = ["table", "json", "yaml"] as const;
 export type OutputFormat = (typeof outputFormats)[number];
@@ -18,12 +19,14 @@ export class Printer {
   constructor(
     private readonly out: NodeJS.WritableStream,
     readonly format: OutputFormat,
+    /** The kinds' own table columns (commands/index.ts). */
+    private readonly views: ViewTable,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   object<T extends KrakeObject>(kind: KindInfo<T>, object: T): void {
     if (this.format === "table") {
-      const view = viewFor(kind as unknown as KindInfo);
+      const view = viewFor(kind as unknown as KindInfo, this.views);
       const now = this.now();
       const rows = view.detail.map((c): [string, string, boolean] => [c.header, c.value(object, now), !!c.optional]);
       this.out.write(renderDetail(rows.filter(([, value, optional]) => !optional || value !== none).map(([h, v]) => [h, v])));
@@ -34,7 +37,7 @@ export class Printer {
 
   list<T extends KrakeObject>(kind: KindInfo<T>, items: T[]): void {
     if (this.format === "table") {
-      const view = viewFor(kind as unknown as KindInfo);
+      const view = viewFor(kind as unknown as KindInfo, this.views);
       const now = this.now();
       this.out.write(renderTable(view.list.map((c) => c.header), items.map((o) => view.list.map((c) => c.value(o, now)))));
     } else {
@@ -65,6 +68,7 @@ export class WatchPrinter<T extends KrakeObject> {
     private readonly out: NodeJS.WritableStream,
     private readonly format: OutputFormat,
     private readonly kind: KindInfo<T>,
+    private readonly views: ViewTable,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -93,7 +97,7 @@ export class WatchPrinter<T extends KrakeObject> {
   }
 
   private view() {
-    return viewFor(this.kind as unknown as KindInfo);
+    return viewFor(this.kind as unknown as KindInfo, this.views);
   }
 
   private row(ev: WatchEvent<T>): string[] {

@@ -77,6 +77,12 @@ export interface KindClient<T extends KrakeObject> {
   /** Status only; metadata.resource_version is the precondition. */
   updateStatus(obj: T, settings?: CallSettings): Promise<T>;
   delete(namespace: string, name: string, opts?: DeleteOptions, settings?: CallSettings): Promise<T>;
+  /**
+   * A subresource of the kind (`binding`, `retry`, ...), by its name in the
+   * kind table; `body` goes in the method's body field, `resourceVersion`
+   * (when given) is its precondition.
+   */
+  subresource(sub: string, namespace: string, name: string, body?: unknown, resourceVersion?: string, settings?: CallSettings): Promise<T>;
 }
 
 type Call = (request: Record<string, unknown>, settings?: CallSettings) => unknown;
@@ -96,10 +102,12 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
     Call
   >;
   const byVerb = new Map<MethodVerb, { key: string; bodyField: string | undefined }>();
-  // The standard methods; subresources are not this client's business.
+  const bySubresource = new Map<string, { key: string; bodyField: string | undefined }>();
   for (const [key, m] of Object.entries(kind.service as unknown as Record<string, { path: string }>)) {
     const resolved = resolveMethod(kind, rpcOf(m.path));
-    if (resolved && resolved.verb !== "subresource") byVerb.set(resolved.verb, { key, bodyField: resolved.bodyField });
+    if (!resolved) continue;
+    if (resolved.verb === "subresource") bySubresource.set(resolved.subresource!, { key, bodyField: resolved.bodyField });
+    else byVerb.set(resolved.verb, { key, bodyField: resolved.bodyField });
   }
   const find = (verb: MethodVerb): Call | undefined => {
     const key = byVerb.get(verb)?.key;
@@ -182,6 +190,14 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
     updateStatus(obj, settings) {
       if (!statusM) return Promise.reject(new Error(`${k} has no status`));
       return unary<T>(settings, (s) => statusM({ ...nameOf(obj), [body]: obj }, s));
+    },
+    subresource(sub, namespace, name, body, resourceVersion, settings) {
+      const m = bySubresource.get(sub);
+      const call = m && m.key in raw ? raw[m.key] : undefined;
+      if (!m || !call) return Promise.reject(new Error(`${k} has no subresource ${sub}`));
+      const request: Record<string, unknown> = { namespace, name, resourceVersion: resourceVersion ?? "" };
+      if (m.bodyField) request[m.bodyField] = body;
+      return unary<T>(settings, (s) => call(request, s));
     },
     delete: (namespace, name, opts = {}, settings) =>
       unary<T>(settings, (s) =>

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { describeStoreLocation, parseStoreUrl } from "../store/location.js";
 import { Child, runToEnd } from "./child.js";
 
-const usage = `Usage: krake-run [--store URL] [--grpc-port N] [--http-port N] [--gc-http-port N]
+const usage = `Usage: krake-run [--store URL] [--grpc-port N] [--http-port N] [--gc-http-port N] [--scheduler-http-port N]
 
 Starts the whole Krake system on this machine with development defaults:
 loads the base roles (krake-bootstrap --skip-existing), starts krake-api,
@@ -15,10 +15,14 @@ Options:
   --grpc-port N    krake-api's gRPC port (default 9090)
   --http-port N    krake-api's REST port (default 8080)
   --gc-http-port N the garbage collector's probes and /metrics (default 9095)
+  --scheduler-http-port N  the scheduler's (default 9096)
   -h, --help`;
 
 /** The controllers `make run` starts, each with its development config and the port of its probes. */
-const controllers = (opts: { gcHttpPort: number }) => [{ name: "gc", bin: "bin/krake-controller-gc.js", config: "config/gc.yaml", httpPort: opts.gcHttpPort }];
+const controllers = (opts: { gcHttpPort: number; schedulerHttpPort: number }) => [
+  { name: "gc", bin: "bin/krake-controller-gc.js", config: "config/gc.yaml", httpPort: opts.gcHttpPort },
+  { name: "scheduler", bin: "bin/krake-scheduler.js", config: "config/scheduler.yaml", httpPort: opts.schedulerHttpPort },
+];
 
 class UsageError extends Error {}
 
@@ -32,13 +36,14 @@ function options(argv: string[]) {
         "grpc-port": { type: "string" },
         "http-port": { type: "string" },
         "gc-http-port": { type: "string" },
+        "scheduler-http-port": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const port = (flag: "grpc-port" | "http-port" | "gc-http-port", fallback: number) => {
+  const port = (flag: "grpc-port" | "http-port" | "gc-http-port" | "scheduler-http-port", fallback: number) => {
     const raw = parsed.values[flag];
     const n = raw === undefined ? fallback : Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--${flag} must be a port number, not "${raw}"`);
@@ -50,7 +55,9 @@ function options(argv: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { help: parsed.values.help === true, store, grpcPort: port("grpc-port", 9090), httpPort: port("http-port", 8080), gcHttpPort: port("gc-http-port", 9095) };
+  return { help: parsed.values.help === true, store, grpcPort: port("grpc-port", 9090), httpPort: port("http-port", 8080), gcHttpPort: port("gc-http-port", 9095),
+    schedulerHttpPort: port("scheduler-http-port", 9096),
+  };
 }
 
 async function waitReady(url: string, api: Child): Promise<void> {
@@ -117,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const rows = [
     ["krake-api", `gRPC 127.0.0.1:${opts.grpcPort}, REST http://127.0.0.1:${opts.httpPort}`, `store ${describeStoreLocation(parseStoreUrl(opts.store))}`],
-    ...started.map((c) => [`krake-controller-${c.name}`, `probes and /metrics on http://127.0.0.1:${c.httpPort}`, `config ${c.config}`]),
+    ...started.map((c) => [c.bin.replace(/^bin\/|\.js$/g, ""), `probes and /metrics on http://127.0.0.1:${c.httpPort}`, `config ${c.config}`]),
   ];
   console.log(`\nKrake is running (Ctrl-C stops everything):\n${rows.map((r) => `  ${r[0]!.padEnd(22)} ${r[1]!.padEnd(58)} ${r[2]}`).join("\n")}`);
   console.log("  try: npx krakectl kube cluster list -a   or   npx tsx examples/watch-and-create.ts   (see README)\n");

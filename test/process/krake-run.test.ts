@@ -57,12 +57,16 @@ describe("krake-run: the whole system from one command (real processes)", functi
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("starts the API and the garbage collector on the embedded store, and one SIGINT stops everything", async () => {
-    const [grpcPort, httpPort, gcPort] = [await freePort(), await freePort(), await freePort()];
-    const run = startRun(["--store", `sqlite://${join(dir, "krake.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort), "--gc-http-port", String(gcPort)]);
+    const [grpcPort, httpPort, gcPort, schedulerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const run = startRun([
+      "--store", `sqlite://${join(dir, "krake.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
+      "--gc-http-port", String(gcPort), "--scheduler-http-port", String(schedulerPort),
+    ]);
     try {
       await run.waitFor(/Krake is running/);
-      expect(run.lines.join("\n")).to.include(`gRPC 127.0.0.1:${grpcPort}`).and.include("krake-controller-gc").and.include("store sqlite://");
-      await run.waitFor(/^gc\s+\|.*became leader|^gc\s+\|.*"msg":"started"/);
+      expect(run.lines.join("\n")).to.include(`gRPC 127.0.0.1:${grpcPort}`).and.include("krake-controller-gc").and.include("krake-scheduler").and.include("store sqlite://");
+      await run.waitFor(/^gc\s+\|.*"msg":"started"/);
+      await run.waitFor(/^scheduler\s+\|.*"msg":"started"/);
 
       const clients = krakeClients(`127.0.0.1:${grpcPort}`);
       try {
@@ -104,7 +108,7 @@ describe("krake-run: the whole system from one command (real processes)", functi
       // controllers stop first, while the API still answers: the GC hands its lease back
       expect(run.lines.join("\n")).to.not.include("could not release the lease");
       // every child logged its own clean stop
-      expect(run.lines.filter((l) => /^(api|gc)\s+\|.*"msg":"stopped"/.test(l)).length).to.equal(2);
+      expect(run.lines.filter((l) => /^(api|gc|scheduler)\s+\|.*"msg":"stopped"/.test(l)).length, run.lines.filter((l) => /stop|exit/.test(l)).join("\n")).to.equal(3);
     } finally {
       // SIGTERM: the supervisor stops what it started (SIGKILL would leave its children running)
       if (run.child.exitCode === null) {
@@ -115,9 +119,12 @@ describe("krake-run: the whole system from one command (real processes)", functi
   });
 
   it("stops the API and fails when a controller cannot start", async () => {
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const [grpcPort, httpPort, schedulerPort] = [await freePort(), await freePort(), await freePort()];
     // the GC's probe port is the API's REST port: the GC cannot listen and exits
-    const run = startRun(["--store", `sqlite://${join(dir, "clash.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort), "--gc-http-port", String(httpPort)]);
+    const run = startRun([
+      "--store", `sqlite://${join(dir, "clash.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
+      "--gc-http-port", String(httpPort), "--scheduler-http-port", String(schedulerPort),
+    ]);
     expect(await run.exited).to.equal(1);
     expect(run.lines.join("\n")).to.match(/krake-run: gc exited \(\d+\); stopping the others/);
     expect(run.lines.some((l) => /^api\s+\|.*"msg":"stopped"/.test(l)), "the API stopped cleanly").to.equal(true);

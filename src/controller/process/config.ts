@@ -58,11 +58,17 @@ export function defaultControllerConfig(name: string): ControllerConfig {
 }
 
 /** Defaults → file → flags, then checks and normalises. Throws Error with a message for the user. */
-export function resolveConfig(name: string, file: string | undefined, flags: Record<string, string | undefined>): ControllerConfig {
-  let config = defaultControllerConfig(name);
+export function resolveConfig<E extends object = object>(
+  name: string,
+  file: string | undefined,
+  flags: Record<string, string | undefined>,
+  /** A controller's own settings with their defaults, under keys of their own (`scheduler:`). */
+  extra: E = {} as E,
+): ControllerConfig & E {
+  let config: ControllerConfig & E = { ...defaultControllerConfig(name), ...extra };
   if (file) config = mergeConfig(config, loadConfigFile(file));
   config = applyFlags(config, flags);
-  return checkConfig(config);
+  return { ...config, ...checkConfig(config) };
 }
 
 export function checkConfig(config: ControllerConfig): ControllerConfig {

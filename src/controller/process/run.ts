@@ -12,13 +12,15 @@ import { resolveConfig } from "./config.js";
 import { channelCredentials } from "./credentials.js";
 import { ProbeServer } from "./http-server.js";
 
-export interface ControllerProcessSpec {
+export interface ControllerProcessSpec<E extends object = object> {
   /** Process name, also the default lease name: "krake-controller-gc". */
   name: string;
   /** Printed by --help before the common options. */
   description: string;
   /** Registers the process' informers and controllers on the manager. */
-  setup(manager: Manager, env: { config: ControllerConfig; log: Logger; metrics: RuntimeMetrics }): void;
+  setup(manager: Manager, env: { config: ControllerConfig & E; log: Logger; metrics: RuntimeMetrics }): void;
+  /** Settings of this controller beyond the common ones, with their defaults (the file and flags override them). */
+  settings?: E;
 }
 
 const commonUsage = `Options (defaults, then --config FILE, then flags; YAML keys as flags: --section.key VALUE):
@@ -68,8 +70,8 @@ function parseCommandLine(argv: string[]): { file?: string; help: boolean; flags
  * leader election, and a draining stop on SIGTERM/SIGINT. Exits 2 on a
  * configuration error, 0 after a clean stop.
  */
-export async function runControllerProcess(spec: ControllerProcessSpec, argv = process.argv.slice(2)): Promise<void> {
-  let config: ControllerConfig;
+export async function runControllerProcess<E extends object = object>(spec: ControllerProcessSpec<E>, argv = process.argv.slice(2)): Promise<void> {
+  let config: ControllerConfig & E;
   let tls: ReturnType<typeof channelCredentials>;
   try {
     const cmd = parseCommandLine(argv);
@@ -77,7 +79,7 @@ export async function runControllerProcess(spec: ControllerProcessSpec, argv = p
       console.log(`Usage: ${spec.name} [--config FILE] [--<section>.<key> VALUE ...]\n\n${spec.description}\n\n${commonUsage}`);
       return;
     }
-    config = resolveConfig(spec.name, cmd.file, cmd.flags);
+    config = resolveConfig(spec.name, cmd.file, cmd.flags, spec.settings ?? ({} as E));
     tls = channelCredentials(config.tls);
   } catch (err) {
     console.error(`${spec.name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -18,8 +18,14 @@ export interface BenchSettings {
 }
 
 export interface BenchContext {
-  etcd: EtcdProcess;
-  admin: EtcdAdmin;
+  /**
+   * The etcd behind krake-api and a client of its own to it; both absent when
+   * krake-api runs on another store (SQLite: only krake-api can open the file).
+   * Phases that measure etcd itself need them (etcdOf); the others count objects
+   * through the API then and leave out the etcd-call figures.
+   */
+  etcd?: EtcdProcess;
+  admin?: EtcdAdmin;
   api: KrakeApiProcess;
   clients: KrakeClients;
   settings: BenchSettings;
@@ -29,12 +35,17 @@ export interface BenchContext {
   log(msg: string): void;
 }
 
-/** krake-api and etcd, for CPU meters; add the load generator. */
+/** The etcd of a phase that measures etcd itself; throws when krake-api runs on another store. */
+export function etcdOf(ctx: BenchContext, phase: string): { etcd: EtcdProcess; admin: EtcdAdmin } {
+  if (!ctx.etcd || !ctx.admin) throw new Error(`${phase} needs etcd: krake-api runs on another store in this run`);
+  return { etcd: ctx.etcd, admin: ctx.admin };
+}
+
+/** krake-api and etcd (when there is one), for CPU meters; add the load generator. */
 export function serverProcesses(ctx: BenchContext): Watched[] {
-  return [
-    { name: "krake-api", pids: [ctx.api.pid] },
-    { name: "etcd", pids: ctx.etcd.pid ? [ctx.etcd.pid] : [] },
-  ];
+  const out: Watched[] = [{ name: "krake-api", pids: [ctx.api.pid] }];
+  if (ctx.etcd) out.push({ name: "etcd", pids: ctx.etcd.pid ? [ctx.etcd.pid] : [] });
+  return out;
 }
 
 /** This process as a meter entry (the Node load generator). */

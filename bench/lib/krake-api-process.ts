@@ -36,8 +36,11 @@ export function freePort(): Promise<number> {
 }
 
 export interface KrakeApiOptions {
-  etcdEndpoint: string;
-  /** etcd key prefix; default krake-api's own. */
+  /** etcd's client URL, passed as `--etcd.endpoints` (when `store` is not given). */
+  etcdEndpoint?: string;
+  /** A store URL (`sqlite://PATH`, `etcd://host:port`), passed as `--store` instead of the etcd endpoint. */
+  store?: string;
+  /** Key prefix (`--etcd.prefix`, in either store); default krake-api's own. */
   prefix?: string;
   /** Ask for the REST gateway too. */
   http?: boolean;
@@ -80,10 +83,17 @@ async function waitForHttp(url: string, deadline: number): Promise<void> {
 
 async function spawnApi(o: KrakeApiOptions, httpPort: number | undefined): Promise<KrakeApiProcess | { unknownFlag: true }> {
   const grpcPort = await freePort();
-  const args = [...(o.nodeFlags ?? []), "bin/krake-api.js", "--grpc.port", String(grpcPort), "--etcd.endpoints", o.etcdEndpoint, "--log.level", "warn"];
+  let storeFlags: string[];
+  if (o.store !== undefined) storeFlags = ["--store", o.store];
+  else if (o.etcdEndpoint !== undefined) storeFlags = ["--etcd.endpoints", o.etcdEndpoint];
+  else throw new Error("startKrakeApi: give etcdEndpoint or store");
+  const args = [...(o.nodeFlags ?? []), "bin/krake-api.js", "--grpc.port", String(grpcPort), ...storeFlags, "--log.level", "warn"];
   if (o.prefix) args.push("--etcd.prefix", o.prefix);
   if (httpPort !== undefined) args.push("--http.port", String(httpPort));
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+  // the store is the one asked for here, not one from the caller's environment
+  const env = { ...process.env };
+  delete env["KRAKE_STORE"];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "inherit", "pipe"] });
   live.add(child);
   // kept for error messages until ready, passed through after
   let stderr = "";

@@ -9,7 +9,7 @@ import { grpcFrame, unaryOnce } from "../grpc-wire.js";
 import { h2load } from "../load-tools.js";
 import { createRequestBytes } from "../objects.js";
 import { median, round } from "../stats.js";
-import { appPrefix } from "./create.js";
+import { storedApplications } from "./create.js";
 
 const CREATE = ApplicationServiceService.createApplication.path;
 const LIST = ApplicationServiceService.listApplications.path;
@@ -20,9 +20,9 @@ export async function list10k(ctx: BenchContext, objects = 10_000): Promise<void
   ctx.log(`list: creating ${objects} objects with h2load`);
   const file = requestFile(ctx, "create-list.bin", createRequestBytes(NAMESPACE, "l-"));
   const made = await h2load({ url: `${ctx.api.origin}${CREATE}`, dataFile: file, streams: ctx.settings.concurrency, requests: objects });
-  const stored = await ctx.admin.count(appPrefix(NAMESPACE));
+  const stored = await storedApplications(ctx, NAMESPACE);
   if (made.succeeded !== objects || stored !== objects) {
-    throw new Error(`list: wanted ${objects} objects, h2load made ${made.succeeded} and etcd holds ${stored}`);
+    throw new Error(`list: wanted ${objects} objects, h2load made ${made.succeeded} and the store holds ${stored}`);
   }
 
   // the client must accept a response bigger than grpc-js's default 4 MiB

@@ -6,9 +6,11 @@
 // Get's output message) is a kind. Of an entry, the google.api.http rule of
 // Create<K> gives `api` (its first path segment), `plural` (its last),
 // `namespaced` (a {namespace} variable) and `bodyField` (its body); the other
-// methods give `status` (Update<K>Status exists) and `subresources` (every
-// unary method besides Create, Get, List, Update, Delete, Watch and
-// Update<K>Status, named by the last segment of its rule); the message gives
+// methods give `status` (Update<K>Status exists), `subresources` (every
+// other unary method that answers with the kind's message: a write through
+// the server's rule, named by the last segment of its rule) and `actions`
+// (every other unary method: it answers with another message and writes
+// nothing, named the same way); the message gives
 // `typeName` and `state` (the enum of its status.state). `codec`, `service`
 // and `definition` are ts-proto's exports for the message and the service.
 // A new proto needs no entry here: `make gen` picks it up.
@@ -115,7 +117,7 @@ export interface GeneratedKind<T = unknown> {
   readonly bodyField: string;
   /** The service has Update<K>Status. */
   readonly status: boolean;
-  /** The other unary methods, in declaration order. */
+  /** The other unary methods that answer with the kind's message (writes through a rule), in declaration order. */
   readonly subresources: readonly {
     /** Last path segment of the method's rule ("binding", "retry"). */
     readonly name: string;
@@ -125,6 +127,24 @@ export interface GeneratedKind<T = unknown> {
     readonly verb: string;
     /** The request field (ts-proto property name) the rule's body names; undefined for "" and "*". */
     readonly bodyField: string | undefined;
+  }[];
+  /**
+   * The other unary methods that answer with another message than the kind's: they compute an
+   * answer and write nothing (the scheduler's dry run). In declaration order.
+   */
+  readonly actions: readonly {
+    /** Last path segment of the method's rule ("schedule"). */
+    readonly name: string;
+    /** The method ("ScheduleApplication"). */
+    readonly rpc: string;
+    /** The method without the trailing kind name ("Schedule"). */
+    readonly verb: string;
+    /** The request field (ts-proto property name) the rule's body names; undefined for "" and "*". */
+    readonly bodyField: string | undefined;
+    /** The body field carries the kind's message: the server prepares and validates it as Create does. */
+    readonly takesObject: boolean;
+    /** The answer's fully qualified message name ("krake.kubernetes.v1.SchedulingDecision"). */
+    readonly responseType: string;
   }[];
   /** The enum of the message's status.state: its value names in order and ts-proto's conversions. */
   readonly state: { readonly names: readonly string[]; toName(value: number): string; fromName(name: unknown): number } | undefined;
@@ -144,6 +164,7 @@ export const leaseKind = {
   bodyField: "lease",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<Lease>;
 
@@ -161,6 +182,7 @@ export const metricKind = {
   bodyField: "metric",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<Metric>;
 
@@ -178,6 +200,7 @@ export const globalMetricKind = {
   bodyField: "globalMetric",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<GlobalMetric>;
 
@@ -195,6 +218,7 @@ export const metricsProviderKind = {
   bodyField: "metricsProvider",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<MetricsProvider>;
 
@@ -212,6 +236,7 @@ export const globalMetricsProviderKind = {
   bodyField: "globalMetricsProvider",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<GlobalMetricsProvider>;
 
@@ -229,6 +254,7 @@ export const roleKind = {
   bodyField: "role",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<Role>;
 
@@ -246,6 +272,7 @@ export const roleBindingKind = {
   bodyField: "roleBinding",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<RoleBinding>;
 
@@ -263,6 +290,7 @@ export const cloudKind = {
   bodyField: "cloud",
   status: true,
   subresources: [],
+  actions: [],
   state: {
     names: ["ONLINE", "FAILING_METRICS"] as const,
     toName: cloudStatus_StateToJSON,
@@ -284,6 +312,7 @@ export const globalCloudKind = {
   bodyField: "globalCloud",
   status: true,
   subresources: [],
+  actions: [],
   state: {
     names: ["ONLINE", "FAILING_METRICS"] as const,
     toName: cloudStatus_StateToJSON,
@@ -305,6 +334,7 @@ export const infrastructureProviderKind = {
   bodyField: "infrastructureProvider",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<InfrastructureProvider>;
 
@@ -322,6 +352,7 @@ export const globalInfrastructureProviderKind = {
   bodyField: "globalInfrastructureProvider",
   status: false,
   subresources: [],
+  actions: [],
   state: undefined,
 } satisfies GeneratedKind<GlobalInfrastructureProvider>;
 
@@ -343,6 +374,10 @@ export const applicationKind = {
     { name: "complete", rpc: "CompleteApplication", verb: "Complete", bodyField: "complete" },
     { name: "shutdown", rpc: "ShutdownApplication", verb: "Shutdown", bodyField: "shutdown" },
     { name: "retry", rpc: "RetryApplication", verb: "Retry", bodyField: undefined },
+  ],
+  actions: [
+    { name: "schedule", rpc: "ScheduleApplication", verb: "Schedule", bodyField: "application", takesObject: true,
+      responseType: "krake.kubernetes.v1.SchedulingDecision" },
   ],
   state: {
     names: [
@@ -384,6 +419,7 @@ export const clusterKind = {
   subresources: [
     { name: "binding", rpc: "BindCluster", verb: "Bind", bodyField: "binding" },
   ],
+  actions: [],
   state: {
     names: [
       "PENDING",
@@ -421,6 +457,7 @@ export const magnumClusterKind = {
   subresources: [
     { name: "binding", rpc: "BindMagnumCluster", verb: "Bind", bodyField: "binding" },
   ],
+  actions: [],
   state: {
     names: ["PENDING", "CREATING", "RUNNING", "RECONCILING", "DELETING", "FAILED"] as const,
     toName: magnumClusterStatus_StateToJSON,
@@ -442,6 +479,7 @@ export const projectKind = {
   bodyField: "project",
   status: true,
   subresources: [],
+  actions: [],
   state: {
     names: ["ONLINE", "FAILING_METRICS"] as const,
     toName: projectStatus_StateToJSON,

@@ -127,6 +127,7 @@ export class ApiServer {
         blockingTimeoutMs: config.blockingTimeoutMs,
         maxUpdateAttempts: config.maxUpdateAttempts,
         maxObjectBytes: config.maxObjectBytes,
+        config,
       });
       this.registries.set(`${kind.api}/${kind.plural}`, registry);
       const { definition, implementation } = kindService(registry, {

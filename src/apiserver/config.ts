@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { camel, ConfigError } from "../config/layered.js";
+import { defaultPolicySettings, policyFromSettings } from "../scheduling/settings.js";
+import type { PolicySettings } from "../scheduling/settings.js";
 import { resolveStoreLocation } from "../store/location.js";
 import { defaultAuthentication, defaultAuthorization, defaultTlsConfig } from "./auth/index.js";
 import type { AuthenticationConfig, TlsListenerConfig } from "./auth/index.js";
@@ -32,6 +34,12 @@ export interface ApiConfig {
    * leaving room for the key and the transaction around the value.
    */
   maxObjectBytes: number;
+  /**
+   * The scheduler's dry run (ScheduleApplication): the policy it decides with (keep it equal to
+   * krake-scheduler's `scheduler:` keys of the same names, so that both decide alike) and the
+   * timeout of each metrics provider query it sends (short: a caller waits for it).
+   */
+  scheduling: PolicySettings & { providerTimeoutMs: number };
   log: { level: string };
 }
 
@@ -46,6 +54,7 @@ export const defaultConfig: ApiConfig = {
   blockingTimeoutMs: 60_000,
   maxUpdateAttempts: 5,
   maxObjectBytes: 1_048_576,
+  scheduling: { ...defaultPolicySettings, providerTimeoutMs: 3_000 },
   log: { level: "info" },
 };
 
@@ -118,6 +127,13 @@ export function validateConfig(config: ApiConfig): void {
   if (!Number.isSafeInteger(config.maxObjectBytes) || config.maxObjectBytes <= 0) {
     problems.push(`max_object_bytes must be a positive number of bytes, not ${config.maxObjectBytes}`);
   }
+  try {
+    policyFromSettings(config.scheduling);
+  } catch (err) {
+    problems.push(`scheduling: ${(err as Error).message}`);
+  }
+  const timeout = config.scheduling.providerTimeoutMs;
+  if (!(Number.isFinite(timeout) && timeout > 0)) problems.push(`scheduling.provider_timeout_ms must be a positive number of milliseconds, not ${timeout}`);
   if (!logLevels.has(config.log.level)) problems.push(`log.level must be one of ${[...logLevels].join(", ")}, not "${config.log.level}"`);
   if (problems.length) throw new ConfigError(`config: ${problems.join("; ")}`);
 }

@@ -20,6 +20,8 @@ export type Fields = Record<string, unknown>;
 export type Operation<T extends KrakeObject = KrakeObject> =
   /** Answers with one object (create, get, update, status, delete, subresources). */
   | { type: "object"; run(ctx: RequestContext, req: Fields): Promise<CachedObject<T>> }
+  /** Answers with a message of the method's response type, a ts-proto object (actions). */
+  | { type: "message"; run(ctx: RequestContext, req: Fields): Promise<object> }
   /** Answers with a page of objects. */
   | { type: "list"; run(ctx: RequestContext, req: Fields): Promise<ListPage<T>> }
   /** A server stream of events; the transport runs `registry.watch` with this request. */
@@ -103,6 +105,12 @@ export function kindOperations<T extends KrakeObject>(registry: Registry<T>, des
         operation = object((ctx, req) => registry.subresource(ctx, ns(req), str(req.name), sub, body(req), str(req.resourceVersion)));
         break;
       }
+      case "action": {
+        const action = kind.actions?.find((a) => a.name === resolved.action);
+        if (!action) throw new Error(`${method.path}: no registry operation serves this method`);
+        operation = { type: "message", run: (ctx, req) => registry.action(ctx, ns(req), action, body(req)) };
+        break;
+      }
     }
     out.set(method.path, { method, rpc: resolved.rpc, operation: checked(operation, descriptors.method(method.path).input, kind.kind) });
   }
@@ -130,6 +138,8 @@ function checked<T extends KrakeObject>(operation: Operation<T>, input: DescMess
   switch (operation.type) {
     case "object":
       return { type: "object", run: async (ctx, req) => (check(req), operation.run(ctx, req)) };
+    case "message":
+      return { type: "message", run: async (ctx, req) => (check(req), operation.run(ctx, req)) };
     case "list":
       return { type: "list", run: async (ctx, req) => (check(req), operation.run(ctx, req)) };
     case "watch":

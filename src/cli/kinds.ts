@@ -60,6 +60,8 @@ export interface KindInfo<T extends KrakeObject = KrakeObject> {
   client: ClientKey;
   /** Request field that carries the object: "application", "metricsProvider". */
   bodyField: string;
+  /** The kind's actions (kind table): the generic client resolves their methods from these. */
+  actions: GeneratedKind["actions"];
   /** `status.state` by enum name, for kinds that have one. */
   state?: (obj: T) => string | undefined;
   /** Every state name, for validating `--wait STATE`. */
@@ -79,6 +81,7 @@ function cliKind<T extends KrakeObject>(g: GeneratedKind<T> & { definition: Serv
     definition: g.definition,
     client: g.clientKey,
     bodyField: g.bodyField,
+    actions: g.actions,
     state: stateReader<T>(g.state),
     states: g.state ? [...g.state.names] : undefined,
   };

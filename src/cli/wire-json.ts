@@ -28,9 +28,13 @@ function descriptor(name: string): DescMessage {
 
 /** The object as Krake writes it. */
 export function toWire<T extends KrakeObject>(kind: KindInfo<T>, object: T): JsonObject {
-  const desc = descriptor(kind.protoName);
-  const message = fromBinary(desc, kind.codec.encode(object).finish());
-  return toJson(desc, message, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
+  return messageToWire(kind.protoName, kind.codec.encode(object).finish());
+}
+
+/** Any message of the protos (by its fully qualified name and its protobuf encoding) in the same shape. */
+export function messageToWire(typeName: string, encoded: Uint8Array): JsonObject {
+  const desc = descriptor(typeName);
+  return toJson(desc, fromBinary(desc, encoded), { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
 }
 
 /**

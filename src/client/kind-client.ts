@@ -83,6 +83,13 @@ export interface KindClient<T extends KrakeObject> {
    * (when given) is its precondition.
    */
   subresource(sub: string, namespace: string, name: string, body?: unknown, resourceVersion?: string, settings?: CallSettings): Promise<T>;
+  /**
+   * An action of the kind (`schedule`, ...), by its name in the kind table:
+   * `body` goes in the method's body field; the answer is the method's own
+   * response message (the scheduler's dry run: a SchedulingDecision). An
+   * action writes nothing.
+   */
+  action<R = unknown>(action: string, namespace: string, body?: unknown, settings?: CallSettings): Promise<R>;
 }
 
 type Call = (request: Record<string, unknown>, settings?: CallSettings) => unknown;
@@ -103,10 +110,12 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
   >;
   const byVerb = new Map<MethodVerb, { key: string; bodyField: string | undefined }>();
   const bySubresource = new Map<string, { key: string; bodyField: string | undefined }>();
+  const byAction = new Map<string, { key: string; bodyField: string | undefined }>();
   for (const [key, m] of Object.entries(kind.service as unknown as Record<string, { path: string }>)) {
     const resolved = resolveMethod(kind, rpcOf(m.path));
     if (!resolved) continue;
     if (resolved.verb === "subresource") bySubresource.set(resolved.subresource!, { key, bodyField: resolved.bodyField });
+    else if (resolved.verb === "action") byAction.set(resolved.action!, { key, bodyField: resolved.bodyField });
     else byVerb.set(resolved.verb, { key, bodyField: resolved.bodyField });
   }
   const find = (verb: MethodVerb): Call | undefined => {
@@ -198,6 +207,14 @@ export function kindClient<T extends KrakeObject>(kind: KindInfo<T>, channel: Ch
       const request: Record<string, unknown> = { namespace, name, resourceVersion: resourceVersion ?? "" };
       if (m.bodyField) request[m.bodyField] = body;
       return unary<T>(settings, (s) => call(request, s));
+    },
+    action<R>(action: string, namespace: string, body?: unknown, settings?: CallSettings) {
+      const m = byAction.get(action);
+      const call = m && m.key in raw ? raw[m.key] : undefined;
+      if (!m || !call) return Promise.reject(new Error(`${k} has no action ${action}`));
+      const request: Record<string, unknown> = { namespace };
+      if (m.bodyField) request[m.bodyField] = body;
+      return unary<R>(settings, (s) => call(request, s));
     },
     delete: (namespace, name, opts = {}, settings) =>
       unary<T>(settings, (s) =>

@@ -7,12 +7,13 @@ import type { MethodVerb } from "../kinds/methods.js";
  * API or the store behind it could not be reached). A second Get, List or
  * Watch reads again; a second Update or UpdateStatus writes the same body
  * under the same resource_version precondition, so if the first one landed
- * the second is refused as a conflict and nothing changes twice. Create,
+ * the second is refused as a conflict and nothing changes twice. An action
+ * writes nothing, so a second one only computes its answer again. Create,
  * Delete and the subresources are not repeated: had the first one landed,
  * the repeat would answer ALREADY_EXISTS or NOT_FOUND for a call that worked.
  * (grpc-js still retries any call that never reached the server.)
  */
-const repeatable = new Set<MethodVerb>(["get", "list", "watch", "update", "updateStatus"]);
+const repeatable = new Set<MethodVerb>(["get", "list", "watch", "update", "updateStatus", "action"]);
 
 export interface RetryPolicy {
   /** Attempts in all, the first one included (grpc-js allows at most 5). */

@@ -1,11 +1,16 @@
 /**
  * What each method of a kind's service does, resolved once from its AIP name
  * (`Create<Kind>`, `List<Kind>s`, `Update<Kind>Status`, `<Verb><Kind>` for a
- * subresource). The server's operations, its access rules and the generic
- * client all dispatch on this, never on method names of their own.
+ * subresource or an action, as the kind table lists them). The server's
+ * operations, its access rules and the generic client all dispatch on this,
+ * never on method names of their own.
+ *
+ * A subresource writes one object through the server's rule and answers with
+ * it; an action answers with another message and writes nothing (the kind
+ * table tells them apart by the method's response type).
  */
 
-export type MethodVerb = "create" | "get" | "list" | "watch" | "update" | "updateStatus" | "delete" | "subresource";
+export type MethodVerb = "create" | "get" | "list" | "watch" | "update" | "updateStatus" | "delete" | "subresource" | "action";
 
 /** The part of a kind the resolution reads (the generated table and the server's kinds both have it). */
 export interface KindMethodsShape {
@@ -13,6 +18,7 @@ export interface KindMethodsShape {
   /** The request field holding the object in Create/Update/UpdateStatus ("application", "roleBinding"). */
   bodyField?: string;
   subresources?: readonly { name: string; verb: string; bodyField?: string | undefined }[];
+  actions?: readonly { name: string; verb: string; bodyField?: string | undefined }[];
 }
 
 export interface ResolvedMethod {
@@ -23,6 +29,8 @@ export interface ResolvedMethod {
   bodyField: string | undefined;
   /** For a subresource: its name ("binding"). */
   subresource?: string;
+  /** For an action: its name ("schedule"). */
+  action?: string;
 }
 
 /** The method's role, or undefined for a method no standard role covers. */
@@ -47,7 +55,9 @@ export function resolveMethod(kind: KindMethodsShape, rpc: string): ResolvedMeth
       return role("delete");
   }
   const sub = kind.subresources?.find((s) => rpc === `${s.verb}${k}`);
-  return sub ? { rpc, verb: "subresource", bodyField: sub.bodyField, subresource: sub.name } : undefined;
+  if (sub) return { rpc, verb: "subresource", bodyField: sub.bodyField, subresource: sub.name };
+  const action = kind.actions?.find((a) => rpc === `${a.verb}${k}`);
+  return action ? { rpc, verb: "action", bodyField: action.bodyField, action: action.name } : undefined;
 }
 
 /** The RPC name of a grpc-js method path ("/krake.core.v1.RoleService/GetRole" → "GetRole"). */

@@ -77,6 +77,13 @@ describe("codegen: the kind table (protoc-gen-krake-kinds)", () => {
       { name: "shutdown", rpc: "ShutdownApplication", verb: "Shutdown", bodyField: "shutdown" },
       { name: "retry", rpc: "RetryApplication", verb: "Retry", bodyField: undefined },
     ]);
+    // ScheduleApplication answers with a SchedulingDecision, not an Application: an action, not a subresource.
+    expect(applicationKind.actions).to.deep.equal([
+      {
+        name: "schedule", rpc: "ScheduleApplication", verb: "Schedule", bodyField: "application", takesObject: true,
+        responseType: "krake.kubernetes.v1.SchedulingDecision",
+      },
+    ]);
     const { state } = applicationKind;
     expect(state.names).to.include("RUNNING");
     expect(state.names[0]).to.equal("PENDING");
@@ -99,6 +106,7 @@ describe("codegen: the kind table (protoc-gen-krake-kinds)", () => {
       state: undefined,
     });
     expect(roleBindingKind.subresources).to.deep.equal([]);
+    expect(roleBindingKind.actions).to.deep.equal([]);
   });
 
   it("has one entry per service with Create<K> and Get<K>, with ts-proto's names", () => {
@@ -129,7 +137,7 @@ describe("codegen: the kind table (protoc-gen-krake-kinds)", () => {
     for (const kind of table) {
       // bodyField is a property of ts-proto's Create request, and every subresource is a method of the service.
       expect(definitionMethod(kind, `Create${kind.kind}`).requestType.fromPartial({}), kind.kind).to.have.property(kind.bodyField);
-      for (const sub of kind.subresources) {
+      for (const sub of [...kind.subresources, ...kind.actions]) {
         const request = definitionMethod(kind, sub.rpc).requestType.fromPartial({});
         if (sub.bodyField !== undefined) expect(request, sub.rpc).to.have.property(sub.bodyField);
       }
@@ -170,6 +178,16 @@ describe("codegen: the kind table (protoc-gen-krake-kinds)", () => {
       what: "a subresource path ends with a variable",
       edit: (methods) => setRule(methods, "RetryApplication", { pattern: { case: "put", value: "/kubernetes/namespaces/{namespace}/applications/{name}" }, body: "*" }),
       error: /RetryApplication: the rule path ".*" does not end with a literal segment/,
+    },
+    {
+      what: "an action path ends with a variable",
+      edit: (methods) => setRule(methods, "ScheduleApplication", { pattern: { case: "post", value: "/kubernetes/namespaces/{namespace}/applications/{name}" }, body: "application" }),
+      error: /ScheduleApplication: the rule path ".*" does not end with a literal segment/,
+    },
+    {
+      what: "an action and a subresource end their rules with the same segment",
+      edit: (methods) => setRule(methods, "ScheduleApplication", { pattern: { case: "post", value: "/kubernetes/namespaces/{namespace}/applications/-/retry" }, body: "application" }),
+      error: /RetryApplication and ScheduleApplication both end their rules with "retry"/,
     },
   ];
   for (const { what, edit, error } of failures) {

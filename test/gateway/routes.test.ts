@@ -3,7 +3,7 @@
  * rules (read from the descriptor set with @bufbuild/protobuf, independently of
  * the gateway), exercised through node's fetch against a real krake-api over a
  * real etcd: create, get, list (each binding), watch (each binding), update,
- * patch, status, subresources, delete.
+ * patch, status, subresources, actions, delete.
  */
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
@@ -82,8 +82,9 @@ function objectFor(kind: string): Json {
 }
 
 /**
- * What each subresource call does to a fresh object: the body to send and
- * what to expect. Every subresource RPC in the protos must be listed here.
+ * What each subresource or action call does to a fresh object: the body to
+ * send and what to expect. Every subresource and action RPC in the protos
+ * must be listed here.
  */
 const subresources: Record<string, { body: Json; check(res: RestResponse): void }> = {
   BindApplication: {
@@ -106,6 +107,18 @@ const subresources: Record<string, { body: Json; check(res: RestResponse): void 
     check(res) {
       const p = expectProblem(res, 400, "FAILED_PRECONDITION");
       expect(p.detail).to.match(/DEGRADED/);
+    },
+  },
+  ScheduleApplication: {
+    // the dry run: a new Application, decided on and explained, never stored
+    body: { ...fixture("application.json"), metadata: { name: "dry-run" } },
+    check(res) {
+      expect(res.status, res.text).to.equal(200);
+      expect(res.headers.get("content-type")).to.equal("application/json");
+      expect(res.json.action).to.be.oneOf(["place", "none"]);
+      expect(res.json.reason_code).to.be.a("string").and.not.empty;
+      expect(res.json.scored).to.be.an("array");
+      expect(res.json.filtered).to.be.an("array");
     },
   },
   BindCluster: {

@@ -8,7 +8,7 @@ export type Verb = "create" | "get" | "list" | "watch" | "update" | "delete";
 export interface ResourceAttributes {
   verb: Verb;
   api: string;
-  /** The plural, or `<plural>/<subresource>` (status, binding, complete, ...). */
+  /** The plural, or `<plural>/<subresource>` (status, binding, complete, ...) or `<plural>/<action>` (schedule). */
   resource: string;
   namespaced: boolean;
   /** For namespaced kinds: the namespace, or "" for a request across every namespace. */
@@ -31,7 +31,10 @@ export interface MethodAccess {
  * by its AIP name: Create/Get/List/Watch/Update/Delete on the plural,
  * `Update<Kind>Status` as update on `<plural>/status`, a subresource as update
  * on `<plural>/<name>` (or the kind's `rbacResource`, e.g. Krake's retry →
- * `applications/status`).
+ * `applications/status`), an action as create on `<plural>/<name>` (as
+ * Kubernetes checks POST-only subresources like pods/eviction: the scheduler's
+ * dry run is `create applications/schedule`, a permission of its own, since
+ * it reveals the clusters of the namespace and their metrics).
  */
 export function methodAccess<T extends KrakeObject>(kind: KindDescription<T>, rpc: string): MethodAccess {
   const plural = kind.plural;
@@ -48,6 +51,9 @@ export function methodAccess<T extends KrakeObject>(kind: KindDescription<T>, rp
       [verb, resource] = ["update", sub.rbacResource ?? `${plural}/${sub.name}`];
       break;
     }
+    case "action":
+      [verb, resource] = ["create", `${plural}/${resolved.action!}`];
+      break;
     default:
       verb = resolved.verb;
   }
@@ -56,7 +62,8 @@ export function methodAccess<T extends KrakeObject>(kind: KindDescription<T>, rp
     if (!kind.namespaced) return "";
     const ns = typeof req.namespace === "string" ? req.namespace : "";
     if (ns || verb !== "create" || !bodyField) return ns;
-    // A create without a namespace in the request lands in the body's namespace (registry rule).
+    // A create (or an action on the kind's object) without a namespace in the request lands in
+    // the body's namespace (registry rule).
     const meta = (req[bodyField] as { metadata?: { namespace?: unknown } } | undefined)?.metadata;
     return typeof meta?.namespace === "string" ? meta.namespace : "";
   };

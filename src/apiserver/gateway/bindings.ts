@@ -27,6 +27,8 @@ export interface Binding {
   /** The object type the method answers with (or lists, or streams). */
   objectDesc: DescMessage;
   objectJson: ObjectJson;
+  /** For methods answering with another message (actions): its JSON. */
+  messageJson?: (message: object) => Buffer;
   /** For list methods: the `{api, kind, metadata, items}` document. */
   listJson?: (page: ListPage<KrakeObject>) => Buffer;
   /** For watch methods: one NDJSON line per event, shared by every watcher. */
@@ -103,6 +105,10 @@ export function buildRoutes(
           rpc, httpMethod: verb, template: parseTemplate(pattern), registry, operation, mapRequest: map, body: bodyBinding,
           objectDesc, objectJson: jsonFor(objectDesc),
         };
+        if (operation.type === "message") {
+          const encode = encoder.encoder(objectDesc);
+          binding.messageJson = (message) => Buffer.from(JSON.stringify(encode(message)));
+        }
         if (operation.type === "list") binding.listJson = listJson(registry, desc, binding.objectJson, encoder, method.responseDeserialize);
         if (operation.type === "watch") Object.assign(binding, watchLines(desc, binding.objectJson));
         let t = targets.get(pattern);
@@ -140,7 +146,7 @@ function patterns(rule: HttpRule): { verb: string; pattern: string; body: string
 
 /** The object type in the answer: the output itself, a list's items, or a watch event's object. */
 function answeredType(method: DescMethod, operation: Operation): DescMessage {
-  if (operation.type === "object") return method.output;
+  if (operation.type === "object" || operation.type === "message") return method.output;
   const field = messageField(method.output, operation.type === "list" ? "list" : "message");
   return field.message!;
 }

@@ -271,6 +271,7 @@ export class Gateway {
       const op = b.operation;
       if (op.type === "object") this.send(ex, 200, jsonType, b.objectJson.bytes(await op.run(ctx, request)));
       else if (op.type === "list") this.send(ex, 200, jsonType, b.listJson!(await op.run(ctx, request)));
+      else if (op.type === "message") this.send(ex, 200, jsonType, b.messageJson!(await op.run(ctx, request)));
     } catch (err) {
       this.fail(ex, err);
     }

@@ -75,6 +75,9 @@ export function kindService<T extends KrakeObject>(
       case "object":
         implementation[key] = unary(async (ctx, req) => (await operation.run(ctx, req)).bytes);
         break;
+      case "message":
+        implementation[key] = unary(async (ctx, req) => method.responseSerialize(await operation.run(ctx, req)));
+        break;
       case "list":
         implementation[key] = unary(async (ctx, req) =>
           encodeList(kind.api, `${kind.kind}List`, await operation.run(ctx, req)));

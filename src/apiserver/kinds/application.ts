@@ -23,6 +23,7 @@ import {
   validateObserverSchema,
   validateToscaTemplate,
 } from "../registry/validation/index.js";
+import { scheduleDryRun } from "./application-schedule.js";
 import { hookTokenMatches } from "./hook-token.js";
 import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
 import { serverKind } from "./server-kind.js";
@@ -80,6 +81,7 @@ const retry: SubresourceHooks<Application> = {
 
 export const applicationKind = serverKind<Application>(generated, {
   subresources: { binding, complete, shutdown, retry },
+  actions: { schedule: scheduleDryRun },
   prepareForCreate(app) {
     // Krake's defaults.
     const spec = app.spec;

@@ -1,11 +1,14 @@
 import type { FieldError } from "../../errors/api-error.js";
 import { stateReader } from "../../kinds/index.js";
 import type { GeneratedKind } from "../../kinds/index.js";
-import type { KindDescription, KrakeObject, Subresource } from "../objects/kind.js";
+import type { Action, KindDescription, KrakeObject, Subresource } from "../objects/kind.js";
 import { validateMetadata } from "../registry/validation/metadata.js";
 
 /** What the server adds to a subresource the proto declares: its rule. */
 export type SubresourceHooks<T extends KrakeObject> = Pick<Subresource<T>, "apply" | "rbacResource">;
+
+/** What the server adds to an action the proto declares: what it computes. */
+export type ActionHooks<T extends KrakeObject> = Pick<Action<T>, "run">;
 
 /**
  * The server's part of a kind, on top of the generated table entry: every
@@ -19,24 +22,23 @@ export interface ServerHooks<T extends KrakeObject> {
   changedImmutableField?: (next: T, current: T) => string | undefined;
   /** By subresource name ("binding"). */
   subresources?: Record<string, SubresourceHooks<T>>;
+  /** By action name ("schedule"). */
+  actions?: Record<string, ActionHooks<T>>;
 }
 
 /**
  * A kind as the registry serves it: names, scope, codec, service, status and
  * state from the generated table, hooks from the kind's own module. A
- * subresource without a rule, or a rule for one the proto does not declare,
- * is a startup error.
+ * subresource or an action without a rule, or a rule for one the proto does
+ * not declare, is a startup error.
  */
 export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks: ServerHooks<T> = {}): KindDescription<T> {
-  const declared = new Set(info.subresources.map((s) => s.name));
-  for (const name of Object.keys(hooks.subresources ?? {})) {
-    if (!declared.has(name)) throw new Error(`${info.kind}: a rule for subresource "${name}", which ${info.typeName}'s service does not declare`);
-  }
-  const subresources = info.subresources.map((s): Subresource<T> => {
-    const rule = hooks.subresources?.[s.name];
-    if (!rule) throw new Error(`${info.kind}: the service declares ${s.rpc} but the server has no rule for "${s.name}"`);
-    return { name: s.name, verb: s.verb, bodyField: s.bodyField, ...rule };
-  });
+  const subresources = declaredRules(info, "subresource", info.subresources, hooks.subresources).map(
+    ([s, rule]): Subresource<T> => ({ name: s.name, verb: s.verb, bodyField: s.bodyField, ...rule }),
+  );
+  const actions = declaredRules(info, "action", info.actions, hooks.actions).map(
+    ([a, rule]): Action<T> => ({ name: a.name, verb: a.verb, bodyField: a.bodyField, takesObject: a.takesObject, ...rule }),
+  );
   const validateKind = hooks.validate;
   return {
     api: info.api,
@@ -50,8 +52,27 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     emptyStatus: info.status ? () => (info.codec.fromPartial({ status: {} }) as { status?: unknown }).status : undefined,
     stateName: stateReader<T>(info.state),
     subresources: subresources.length ? subresources : undefined,
+    actions: actions.length ? actions : undefined,
     prepareForCreate: hooks.prepareForCreate,
     changedImmutableField: hooks.changedImmutableField,
     validate: (obj) => [...validateMetadata(obj.metadata, { namespaced: info.namespaced }), ...(validateKind?.(obj) ?? [])],
   };
+}
+
+/** Each declared method with its rule; a rule for an undeclared method, or a method without one, throws. */
+function declaredRules<D extends { name: string; rpc: string }, R>(
+  info: { kind: string; typeName: string },
+  what: "subresource" | "action",
+  declared: readonly D[],
+  rules: Record<string, R> | undefined,
+): [D, R][] {
+  const names = new Set(declared.map((d) => d.name));
+  for (const name of Object.keys(rules ?? {})) {
+    if (!names.has(name)) throw new Error(`${info.kind}: a rule for ${what} "${name}", which ${info.typeName}'s service does not declare`);
+  }
+  return declared.map((d) => {
+    const rule = rules?.[d.name];
+    if (!rule) throw new Error(`${info.kind}: the service declares ${d.rpc} but the server has no rule for "${d.name}"`);
+    return [d, rule];
+  });
 }

@@ -1,5 +1,7 @@
 import type { FieldError } from "../../errors/api-error.js";
 import type { KindInfo, KrakeObject } from "../../kinds/object.js";
+import type { ApiConfig } from "../config.js";
+import type { RequestContext } from "../registry/request-context.js";
 
 export type { KindInfo, KrakeObject, MessageCodec } from "../../kinds/object.js";
 
@@ -26,6 +28,54 @@ export interface Subresource<T extends KrakeObject> {
 }
 
 /**
+ * Objects of any kind as the watch cache holds them, fresh as a Get reads
+ * them (the registry waited for the cache to reach the store's revision).
+ * Read-only: the objects are shared with every reader; never mutate them.
+ */
+export interface ObjectReader {
+  /** The objects of `kind` in `namespace` ("" for every namespace, and for global kinds), in key order. */
+  list<O extends KrakeObject>(kind: { api: string; plural: string; namespaced: boolean }, namespace: string): readonly O[];
+}
+
+/** One call of an action, as the registry hands it to the kind's rule. */
+export interface ActionCall<T extends KrakeObject> {
+  ctx: RequestContext;
+  /** The request's namespace (for a body that is the kind's object: the namespace it was prepared in). */
+  namespace: string;
+  /**
+   * The body field's value. When the action takes the kind's object, the object prepared as Create
+   * prepares it (server metadata, status reset, defaults) and validated; it is never stored.
+   */
+  body: unknown;
+  objects: ObjectReader;
+  /** krake-api's configuration: an action's own settings are a section of it (the dry run's `scheduling`). */
+  config: Readonly<ApiConfig>;
+}
+
+/**
+ * An action of a kind: a call that computes an answer (another message than
+ * the kind's) from the request and the server's objects, and writes nothing
+ * (Krake's scheduler dry run, ScheduleApplication). RBAC checks it as
+ * `create` on `<plural>/<name>`, as Kubernetes checks POST-only subresources
+ * such as pods/eviction.
+ */
+export interface Action<T extends KrakeObject> {
+  /** URL segment and RBAC resource suffix: "schedule" → "applications/schedule". */
+  name: string;
+  /** The gRPC method's verb: "Schedule" serves `ScheduleApplication`. */
+  verb: string;
+  /** Request field holding the body (camelCase), absent when there is none. */
+  bodyField?: string;
+  /** The body is the kind's object: the registry prepares and validates it as Create does before `run`. */
+  takesObject: boolean;
+  /**
+   * Answers the call with a message of the method's response type (a ts-proto
+   * object), or throws an ApiError. Must not write: no store, no other process's state.
+   */
+  run(call: ActionCall<T>): Promise<object>;
+}
+
+/**
  * Everything the generic registry needs to serve one kind. A kind is data plus
  * a few pure hooks; CRUD, metadata rules, concurrency, deletion and watch are
  * the registry's and identical for every kind.
@@ -39,6 +89,7 @@ export interface KindDescription<T extends KrakeObject> extends KindInfo<T> {
   /** Krake's `status.state` as its enum name, for `blocking` waits. */
   stateName?: (obj: T) => string | undefined;
   subresources?: Subresource<T>[];
+  actions?: Action<T>[];
   /**
    * Fills defaults on a new object before validation (e.g. Krake's backoff
    * defaults). Runs on the registry's own copy; may mutate it.

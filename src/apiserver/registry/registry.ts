@@ -10,7 +10,8 @@ import type { KindCache } from "../watchcache/kind-cache.js";
 import type { StoreCache } from "../watchcache/store-cache.js";
 import { waitForState } from "./blocking.js";
 import { decodeContinue, encodeContinue } from "./continue-token.js";
-import type { KindDescription, KrakeObject, Subresource } from "../objects/kind.js";
+import type { Action, KindDescription, KrakeObject, ObjectReader, Subresource } from "../objects/kind.js";
+import type { ApiConfig } from "../config.js";
 import { parseLabelSelector } from "./label-selector.js";
 import { bytesEqual, cloneObject, copySpec, encodeStoredAndStamped, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
 import { encodeMessage } from "../objects/encode.js";
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   maxUpdateAttempts: number;
   /** Largest stored encoding of an object that a write may leave (config max_object_bytes). */
   maxObjectBytes: number;
+  /** The whole configuration, for actions with settings of their own (the dry run's `scheduling`). */
+  config: Readonly<ApiConfig>;
 }
 
 export interface ListOptions {
@@ -77,16 +80,8 @@ export class Registry<T extends KrakeObject> {
   }
 
   async create(_ctx: RequestContext, namespace: string, body: T | undefined, blocking?: string): Promise<CachedObject<T>> {
-    if (!body) throw ApiError.invalid(this.kind.kind, "", [{ field: "", message: "the object is required" }]);
-    // The registry owns the request's message: the transport decoded it for this call.
-    const obj = body;
-    const meta = (obj.metadata ??= emptyMetadata());
-    this.checkEnvelope(obj, meta.name);
-    meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
-    prepareNewObject(this.kind, obj, new Date());
-    // Validated before a name is generated, so that errors name the client's
-    // generate_name, not a name it never sent (a valid prefix gives valid names).
-    this.validate(obj);
+    const obj = this.prepareNew(namespace, body);
+    const meta = obj.metadata!;
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = meta.generateName + randomSuffix();
     for (let attempt = 0; ; attempt++) {
@@ -237,6 +232,50 @@ export class Registry<T extends KrakeObject> {
     resourceVersion?: string,
   ): Promise<CachedObject<T>> {
     return this.guaranteedUpdate(namespace, name, resourceVersion, (next) => sub.apply(next, body, new Date()));
+  }
+
+  /**
+   * An action: computes an answer and writes nothing. A body that is the
+   * kind's object is first prepared and validated as Create would (so an
+   * invalid one is INVALID_ARGUMENT, as its Create would be); the kind's rule
+   * then reads the other objects it needs from the watch cache, once the
+   * cache has every write the store had when the call arrived.
+   */
+  async action(ctx: RequestContext, namespace: string, action: Action<T>, body: unknown): Promise<object> {
+    let input = body;
+    let ns = this.kind.namespaced ? namespace : "";
+    if (action.takesObject) {
+      const obj = this.prepareNew(namespace, body as T | undefined);
+      [input, ns] = [obj, obj.metadata!.namespace];
+    }
+    await this.storeCache.fresh();
+    return action.run({ ctx, namespace: ns, body: input, objects: this.objects, config: this.opts.config });
+  }
+
+  /** Every kind's objects from the watch cache; callers make sure it is fresh. */
+  private readonly objects: ObjectReader = {
+    list: <O extends KrakeObject>(kind: { api: string; plural: string; namespaced: boolean }, namespace: string) =>
+      this.storeCache.kindCache(kind.api, kind.plural).list(kind.namespaced ? namespace : "").map((o) => o.object as O),
+  };
+
+  /**
+   * What Create does to a new object before it is stored: the envelope
+   * checked, the namespace decided (the path's wins), server metadata, status
+   * reset and defaults set, then validated (INVALID_ARGUMENT naming every
+   * field). The registry owns the request's message: the transport decoded it
+   * for this call.
+   */
+  private prepareNew(namespace: string, body: T | undefined): T {
+    if (!body) throw ApiError.invalid(this.kind.kind, "", [{ field: "", message: "the object is required" }]);
+    const obj = body;
+    const meta = (obj.metadata ??= emptyMetadata());
+    this.checkEnvelope(obj, meta.name);
+    meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
+    prepareNewObject(this.kind, obj, new Date());
+    // Validated before a name is generated, so that errors name the client's
+    // generate_name, not a name it never sent (a valid prefix gives valid names).
+    this.validate(obj);
+    return obj;
   }
 
   async watch(_ctx: RequestContext, req: WatchRequest, listener: WatchListener<T>): Promise<CacheWatch> {

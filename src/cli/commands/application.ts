@@ -1,12 +1,14 @@
 /** `krakectl kube app …`: Krake's application commands and flags, and the Application's table columns. */
 import { Command, Option } from "commander";
-import { ApplicationSpec } from "../../../gen/krake/kubernetes/v1/application.js";
+import { ApplicationSpec, SchedulingDecision } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { action } from "../context.js";
 import { readDocuments } from "../documents.js";
 import { CliError } from "../errors.js";
 import { applicationKind } from "../kinds.js";
 import { formatList, formatMap, formatNumber, formatReason, formatRef, formatState, formatTime, none } from "../output/format-values.js";
+import type { MessageType } from "../output/printer.js";
+import { renderDecision } from "../output/scheduling.js";
 import { col } from "../output/views.js";
 import type { KindView } from "../output/views.js";
 import { waitForState, waitTarget } from "../wait.js";
@@ -40,6 +42,10 @@ interface AppOptions extends DefinitionOptions, NamespaceOptions, OutputOptions,
   autoClusterCreate?: boolean;
 }
 
+interface CreateOptions extends AppOptions {
+  dryRun?: boolean;
+}
+
 interface UpdateOptions extends AppOptions {
   removeExistingLabels?: boolean;
   removeExistingLabelConstraints?: boolean;
@@ -58,7 +64,8 @@ function applicationCommand(): Command {
     .addCommand(getCommand(applicationKind))
     .addCommand(updateCommand())
     .addCommand(deleteCommand(applicationKind, { wait: true }))
-    .addCommand(retryCommand());
+    .addCommand(retryCommand())
+    .addCommand(explainCommand());
 }
 
 function addDefinition(cmd: Command): Command {
@@ -88,9 +95,11 @@ function createCommand(): Command {
   addDefinition(cmd);
   addConstraints(cmd).option("--auto-cluster-create", "let Krake create a cluster when none fits");
   addWait(cmd, "running", "pending, creating, running, ...");
+  cmd.option("--dry-run", "create nothing: show where the scheduler would place the application now, and why");
   addNamespace(cmd);
   addOutput(cmd).action(
-    action<AppOptions>(async (ctx, opts, [name]) => {
+    action<CreateOptions>(async (ctx, opts, [name]) => {
+      if (opts.dryRun && opts.wait !== undefined) throw CliError.usage("--dry-run creates nothing to --wait for");
       const target = waitTarget(applicationKind, opts, "RUNNING", false);
       if (!opts.file && !opts.url) throw CliError.usage("give the application's manifests with -f FILE or a TOSCA/CSAR URL with -u URL");
       const spec: Partial<ApplicationSpec> = { manifest: [], tosca: {}, observerSchema: [], hooks: [] };
@@ -105,7 +114,13 @@ function createCommand(): Command {
       };
       applyHooksAndBackoff(spec, opts);
       spec.autoClusterCreate = opts.autoClusterCreate ?? false;
-      await createAndPrint(ctx, applicationKind, newObject(applicationKind, name, opts.label ?? {}, { spec }), opts, target);
+      const app = newObject(applicationKind, name, opts.label ?? {}, { spec });
+      if (opts.dryRun) {
+        const decision = await ctx.transport.resource(applicationKind).action<SchedulingDecision>("schedule", ctx.namespace(opts.namespace), app);
+        ctx.printer(opts.output).message(decisionType, decision, explanation(name));
+        return;
+      }
+      await createAndPrint(ctx, applicationKind, app, opts, target);
     }),
   );
   return cmd;
@@ -165,6 +180,31 @@ function retryCommand(): Command {
     }),
   );
   return cmd;
+}
+
+/** `explain NAME`: the scheduler's last decision about the application (status.scheduling). */
+function explainCommand(): Command {
+  const cmd = new Command("explain")
+    .description("show the scheduler's last decision about an application: the chosen cluster, its score, the other candidates")
+    .argument("<name>", "application name");
+  addNamespace(cmd);
+  addOutput(cmd).action(
+    action<NamespaceOptions & OutputOptions>(async (ctx, opts, [name]) => {
+      const app = await ctx.transport.resource(applicationKind).get(ctx.namespace(opts.namespace), name);
+      ctx.printer(opts.output).message(decisionType, app.status?.scheduling, explanation(name));
+    }),
+  );
+  return cmd;
+}
+
+/** status.scheduling and the dry run's answer: the message of the `schedule` action, which the kind table declares. */
+const decisionType: MessageType<SchedulingDecision> = {
+  typeName: applicationKind.actions.find((a) => a.name === "schedule")!.responseType,
+  codec: SchedulingDecision,
+};
+
+function explanation(name: string): (decision: SchedulingDecision | undefined) => string {
+  return (decision) => (decision ? renderDecision(decision) : `Application ${name} is not scheduled yet.\n`);
 }
 
 /** -f (manifests or TOSCA), -u (TOSCA or CSAR URL) and -O, as Krake reads them. */

@@ -1,7 +1,7 @@
 import { stringify as toYaml } from "yaml";
 import type { KindInfo, KrakeObject } from "../kinds.js";
 import type { WatchEvent } from "../transport/transport.js";
-import { toWire } from "../wire-json.js";
+import { messageToWire, toWire } from "../wire-json.js";
 import { columnWidths, renderDetail, renderRow, renderTable } from "./table.js";
 import { none } from "./format-values.js";
 import { viewFor } from "./views.js";
@@ -9,6 +9,12 @@ import type { ViewTable } from "./views.js";
 
 export const outputFormats = ["table", "json", "yaml"] as const;
 export type OutputFormat = (typeof outputFormats)[number];
+
+/** A message type of the protos: its fully qualified name and ts-proto codec. */
+export interface MessageType<M> {
+  typeName: string;
+  codec: { encode(message: M): { finish(): Uint8Array } };
+}
 
 /**
  * Writes objects in the chosen format: tables for people, Krake's JSON wire
@@ -43,6 +49,16 @@ export class Printer {
     } else {
       this.data(items.map((o) => toWire(kind, o)));
     }
+  }
+
+  /**
+   * A message that is not an object of a kind (an action's answer, a part of
+   * a status): `table` renders it for people; JSON and YAML are its wire
+   * shape, `null` when absent.
+   */
+  message<M>(type: MessageType<M>, value: M | undefined, table: (value: M | undefined) => string): void {
+    if (this.format === "table") this.out.write(table(value));
+    else this.data(value === undefined ? null : messageToWire(type.typeName, type.codec.encode(value).finish()));
   }
 
   /** Objects already in wire shape, of any kinds (JSON/YAML output). */

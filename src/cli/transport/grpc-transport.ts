@@ -54,6 +54,7 @@ export class GrpcTransport implements Transport {
       update: (namespace, name, object) =>
         call((s) => client.update({ ...object, metadata: { ...object.metadata!, namespace: object.metadata?.namespace || namespace, name: object.metadata?.name || name } }, s)),
       delete: (namespace, name, options = {}) => call((s) => client.delete(namespace, name, { force: options.force ?? false }, s)),
+      action: <R>(action: string, namespace: string, body: unknown) => call((s) => client.action<R>(action, namespace, body, s)),
       list: (options) =>
         call((s) => client.listAll({ namespace: options.namespace ?? "", labelSelector: options.labelSelector ?? "" }, listPageSize, s)),
       watch: (options) =>

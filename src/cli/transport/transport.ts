@@ -48,6 +48,8 @@ export interface ResourceClient<T extends KrakeObject> {
   update(namespace: string, name: string, object: T): Promise<T>;
   delete(namespace: string, name: string, options?: DeleteOptions): Promise<T>;
   watch(options: WatchOptions): WatchStream<T>;
+  /** An action of the kind (the kind table's `actions`): `body` in its body field; its answer is the action's own message. */
+  action<R>(action: string, namespace: string, body: unknown): Promise<R>;
 }
 
 export interface Transport {

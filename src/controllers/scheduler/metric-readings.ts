@@ -1,9 +1,10 @@
 import type { Registry } from "prom-client";
+import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import type { Reason } from "../../../gen/krake/core/v1/types.js";
 import type { Clock } from "../../client/clock.js";
-import type { Candidate, MetricReading, MetricValues } from "../../scheduling/index.js";
-import { metricKey } from "../../scheduling/index.js";
-import { MetricsFetcher } from "./providers/index.js";
-import type { MetricSources, ProviderOptions } from "./providers/index.js";
+import type { Candidate } from "../../scheduling/index.js";
+import { MetricsFetcher, readMetrics } from "../../scheduling/providers/index.js";
+import type { MetricSources, ProviderOptions, Readings } from "../../scheduling/providers/index.js";
 
 /**
  * The metric values the scheduler decides with. One MetricsFetcher serves a
@@ -19,42 +20,37 @@ export class MetricReadings {
     private readonly opts: { cycleMs: number; clock: Clock; registry: Registry; providerOptions: Partial<ProviderOptions> },
   ) {}
 
-  /** The readings of every metric the candidates use, keyed as src/scheduling expects (`metricKey`). */
-  async read(candidates: readonly Candidate[], sources: () => MetricSources, signal: AbortSignal): Promise<MetricValues> {
+  /**
+   * Reads every metric the candidates use, whatever their state: a cluster
+   * left out of the decision for FAILING_METRICS is read too, or it could
+   * never come back.
+   */
+  async read(candidates: readonly Candidate[], sources: () => MetricSources, signal: AbortSignal): Promise<Readings> {
     const now = this.opts.clock.now();
+    const cycle = sources();
     if (!this.fetcher || now - this.startedAt >= this.opts.cycleMs) {
-      this.fetcher = new MetricsFetcher(sources(), { registry: this.opts.registry, clock: this.opts.clock, providerOptions: this.opts.providerOptions });
+      this.fetcher = new MetricsFetcher(cycle, { registry: this.opts.registry, clock: this.opts.clock, providerOptions: this.opts.providerOptions });
       this.startedAt = now;
     }
-    const fetcher = this.fetcher;
-    const values = new Map<string, MetricReading>();
-    const definitions = definitionsOf(sources());
-    await Promise.all(
-      candidates.flatMap((c) =>
-        c.metrics.map(async (m) => {
-          const namespace = c.cluster.metadata?.namespace ?? "";
-          const key = metricKey(m.name, m.namespaced, namespace);
-          if (key === undefined || values.has(key)) return;
-          values.set(key, {}); // claimed: fetch once
-          signal.throwIfAborted();
-          const result = await fetcher.fetch({ name: m.name, namespaced: m.namespaced }, namespace);
-          const definition = definitions.get(key);
-          values.set(
-            key,
-            result.ok
-              ? { ...(definition ? { definition } : {}), value: result.value, observedAt: new Date(result.fetchedAt) }
-              : { ...(definition ? { definition } : {}), error: `${result.reason.code}: ${result.reason.message}` },
-          );
-        }),
-      ),
-    );
-    return values;
+    return readMetrics(this.fetcher, candidates, cycle, signal);
   }
 }
 
-function definitionsOf(sources: MetricSources): Map<string, MetricReading["definition"] & object> {
-  const out = new Map<string, MetricReading["definition"] & object>();
-  for (const m of sources.globalMetrics ?? []) if (m.spec) out.set(m.metadata?.name ?? "", m.spec);
-  for (const m of sources.metrics ?? []) if (m.spec) out.set(`${m.metadata?.namespace ?? ""}/${m.metadata?.name ?? ""}`, m.spec);
-  return out;
+/**
+ * The metrics of `candidate` that could not be read, by metric name, as
+ * `status.metrics_reasons` holds them (Krake's `metrics_reasons`). A
+ * reference that cannot resolve (a namespaced metric inherited from a
+ * GlobalCloud) is INVALID_METRIC (91), as the fetcher would say.
+ */
+export function failingMetrics(candidate: Candidate, readings: Readings): Record<string, Reason> {
+  const reasons: Record<string, Reason> = {};
+  for (const m of candidate.metrics) {
+    if (Object.prototype.hasOwnProperty.call(reasons, m.name)) continue;
+    const reason =
+      m.key === undefined
+        ? { code: Reason_Code.INVALID_METRIC, message: `a resource without a namespace cannot use the namespaced metric "${m.name}"` }
+        : readings.failures.get(m.key);
+    if (reason) reasons[m.name] = reason;
+  }
+  return reasons;
 }

@@ -2,17 +2,19 @@ import type { Application } from "../../../gen/krake/kubernetes/v1/application.j
 import { ApplicationStatus, ApplicationStatus_State as State } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
+import { clusterStatus_StateToJSON } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Clock } from "../../client/clock.js";
 import type { KindClient } from "../../client/kind-client.js";
 import type { Indexer } from "../../controller/informer/indexer.js";
 import { namespaceIndex } from "../../controller/informer/indexer.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";
-import { buildCandidates, decide } from "../../scheduling/index.js";
-import type { Decision, SchedulingPolicy } from "../../scheduling/index.js";
-import { decisionChanged, decisionStatus } from "./decision-status.js";
+import { buildCandidates, decide, decisionChanged, decisionStatus } from "../../scheduling/index.js";
+import type { Candidate, Decision, SchedulingPolicy } from "../../scheduling/index.js";
+import type { MetricSources, Readings } from "../../scheduling/providers/index.js";
+import type { ClusterMetricsStatus } from "./cluster-metrics-status.js";
+import { failingMetrics } from "./metric-readings.js";
 import type { MetricReadings } from "./metric-readings.js";
-import type { MetricSources } from "./providers/index.js";
 import type { SchedulerMetrics } from "./scheduler-metrics.js";
 
 export interface SchedulerCaches {
@@ -31,10 +33,18 @@ export interface SchedulerOptions {
   clock: Clock;
 }
 
+/** What a decision is made from. */
+interface Inputs {
+  candidates: Candidate[];
+  readings: Readings;
+}
+
 /**
  * Krake's scheduler, level-based: for an Application key it reads the
  * Application, the clusters of its namespace and the clouds from the
- * caches, reads the metrics of the cycle, decides (src/scheduling), binds
+ * caches, reads the metrics of the cycle, reports the clusters whose metrics
+ * fail as FAILING_METRICS (and those that read again as ONLINE, see
+ * cluster-metrics-status.ts), decides (src/scheduling), binds
  * through the `binding` subresource when the decision places or moves it,
  * and writes the decision into `status.scheduling` when it says something
  * new. No cluster fits → DEGRADED with Krake's backoff, FAILED past
@@ -45,6 +55,7 @@ export class Scheduler implements Reconciler {
     private readonly caches: SchedulerCaches,
     private readonly applications: KindClient<Application>,
     private readonly readings: MetricReadings,
+    private readonly clusterStatus: ClusterMetricsStatus,
     private readonly metrics: SchedulerMetrics,
     private readonly opts: SchedulerOptions,
   ) {}
@@ -54,7 +65,9 @@ export class Scheduler implements Reconciler {
     if (!app?.metadata || app.metadata.deleted) return;
     if (app.status?.state === State.FAILED) return;
     const started = this.opts.clock.now();
-    const decision = await this.decide(app, ctx.signal);
+    const inputs = await this.inputs(app, ctx.signal);
+    inputs.candidates = await this.reportMetrics(inputs, ctx);
+    const decision = this.decideWith(app, inputs);
     this.metrics.observe(decision, (this.opts.clock.now() - started) / 1000);
     ctx.log.debug({ app: key, action: decision.action, chosen: decision.chosen?.name, reason: decision.reason.code }, "scheduled");
 
@@ -73,13 +86,64 @@ export class Scheduler implements Reconciler {
     return app.spec?.constraints?.migration === false ? undefined : { requeueAfter: this.opts.rescheduleAfterMs };
   }
 
-  /** The decision for `app` now (the dry run calls the same path). */
+  /**
+   * The decision for `app` now (the dry run calls the same path). It writes
+   * nothing: a cluster's FAILING_METRICS counts as stored.
+   */
   async decide(app: Application, signal: AbortSignal): Promise<Decision> {
-    const clusters = this.caches.clusters.byIndex(namespaceIndex, app.metadata?.namespace ?? "");
-    const candidates = buildCandidates(clusters, { clouds: this.caches.clouds.list(), globalClouds: this.caches.globalClouds.list() });
-    const values = await this.readings.read(candidates, () => this.caches.metricSources(), signal);
+    return this.decideWith(app, await this.inputs(app, signal));
+  }
+
+  private async inputs(app: Application, signal: AbortSignal): Promise<Inputs> {
+    const clusters = this.clusterStatus.latest(this.caches.clusters.byIndex(namespaceIndex, app.metadata?.namespace ?? ""));
+    const candidates = this.candidates(clusters);
+    const readings = await this.readings.read(candidates, () => this.caches.metricSources(), signal);
+    return { candidates, readings };
+  }
+
+  private candidates(clusters: readonly Cluster[]): Candidate[] {
+    return buildCandidates(clusters, { clouds: this.caches.clouds.list(), globalClouds: this.caches.globalClouds.list() });
+  }
+
+  private decideWith(app: Application, { candidates, readings }: Inputs): Decision {
     const history = (app.status?.migrations ?? []).map((d) => new Date(d));
-    return decide(app, candidates, values, new Date(this.opts.clock.now()), this.opts.policy, history);
+    return decide(app, candidates, readings.values, new Date(this.opts.clock.now()), this.opts.policy, history);
+  }
+
+  /**
+   * Krake: a cluster whose metrics fail is FAILING_METRICS with
+   * `metrics_reasons`, and left out; one whose metrics read again is ONLINE.
+   * Every candidate's metrics were read, whatever its state, so a
+   * FAILING_METRICS cluster comes back as soon as its provider does. Returns
+   * the candidates as they now stand, for this decision to see its own
+   * report. A write that fails (other than a lost race, which the cluster's
+   * next change brings back) is logged and the decision goes on: the next
+   * reconcile reports again.
+   */
+  private async reportMetrics({ candidates, readings }: Inputs, ctx: ReconcileContext): Promise<Candidate[]> {
+    let changed = false;
+    const clusters = await Promise.all(
+      candidates.map(async (c) => {
+        const reasons = failingMetrics(c, readings);
+        try {
+          const now = await this.clusterStatus.report(c.cluster, reasons, ctx.signal);
+          if (now !== c.cluster) {
+            changed = true;
+            const state = now.status?.state;
+            if (state !== undefined && state !== c.cluster.status?.state) {
+              const where = { cluster: c.ref.name, namespace: c.ref.namespace };
+              ctx.log.info({ ...where, state: clusterStatus_StateToJSON(state), metricsReasons: now.status?.metricsReasons }, "cluster metrics state");
+            }
+          }
+          return now;
+        } catch (err) {
+          ctx.signal.throwIfAborted();
+          ctx.log.warn({ err, cluster: c.ref.name, namespace: c.ref.namespace }, "cannot write the cluster's metrics state");
+          return c.cluster;
+        }
+      }),
+    );
+    return changed ? this.candidates(clusters) : candidates;
   }
 
   /** The status to write, or undefined when the stored one already says it all. */

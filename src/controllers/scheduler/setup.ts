@@ -16,24 +16,15 @@ import { namespaceIndex } from "../../controller/informer/indexer.js";
 import type { Manager } from "../../controller/manager.js";
 import { realClock } from "../../client/clock.js";
 import type { Clock } from "../../client/clock.js";
-import { resolvePolicy } from "../../scheduling/index.js";
-import type { SchedulingPolicy } from "../../scheduling/index.js";
+import { defaultPolicySettings, policyFromSettings } from "../../scheduling/settings.js";
+import type { PolicySettings } from "../../scheduling/settings.js";
+import { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { MetricReadings } from "./metric-readings.js";
 import { Scheduler } from "./reconciler.js";
 import { SchedulerMetrics } from "./scheduler-metrics.js";
 
-/** krake-scheduler's own settings (`scheduler:` in its config file, `--scheduler.<key>` flags). */
-export interface SchedulerSettings {
-  stickiness: number;
-  /** A move needs the best cluster to beat the current one by more than this (score units, 0..1). */
-  margin: number;
-  minDwellMs: number;
-  maxMigrationsPerWindow: number;
-  migrationWindowMs: number;
-  /** A metric value older than this counts as missing. */
-  metricMaxAgeMs: number;
-  /** Candidates listed in an explanation, per list. */
-  explainLimit: number;
+/** krake-scheduler's own settings (`scheduler:` in its config file, `--scheduler.<key>` flags): the policy's, shared with the API's dry run, and its own. */
+export interface SchedulerSettings extends PolicySettings {
   /** Krake's reschedule_after. */
   rescheduleAfterMs: number;
   /** Metric values are read once per cycle, shared by every Application decided in it. */
@@ -43,29 +34,11 @@ export interface SchedulerSettings {
 }
 
 export const defaultSchedulerSettings: SchedulerSettings = {
-  stickiness: 0.1,
-  margin: 0.1,
-  minDwellMs: 5 * 60_000,
-  maxMigrationsPerWindow: 3,
-  migrationWindowMs: 60 * 60_000,
-  metricMaxAgeMs: 5 * 60_000,
-  explainLimit: 10,
+  ...defaultPolicySettings,
   rescheduleAfterMs: 60_000,
   metricsCycleMs: 10_000,
   providerTimeoutMs: 20_000,
 };
-
-export function schedulingPolicy(s: SchedulerSettings): SchedulingPolicy {
-  return resolvePolicy({
-    stickiness: s.stickiness,
-    margin: s.margin,
-    minDwellMs: s.minDwellMs,
-    maxMigrationsPerWindow: s.maxMigrationsPerWindow,
-    windowMs: s.migrationWindowMs,
-    metricMaxAgeMs: s.metricMaxAgeMs,
-    limit: s.explainLimit,
-  });
-}
 
 /**
  * Registers the scheduler: informers on Applications, Clusters, Clouds,
@@ -83,10 +56,11 @@ export function setupScheduler(
   const globalMetrics = manager.informer(globalMetricKind).store;
   const providers = manager.informer(metricsProviderKind).store;
   const globalProviders = manager.informer(globalMetricsProviderKind).store;
+  const clusters = manager.informer(clusterKind).store;
   const scheduler = new Scheduler(
     {
       applications: apps,
-      clusters: manager.informer(clusterKind).store,
+      clusters,
       clouds: manager.informer(cloudKind).store,
       globalClouds: manager.informer(globalCloudKind).store,
       metricSources: () => ({
@@ -98,8 +72,9 @@ export function setupScheduler(
     },
     manager.api.client(applicationKind),
     new MetricReadings({ cycleMs: opts.settings.metricsCycleMs, clock, registry: opts.registry, providerOptions: { timeoutMs: opts.settings.providerTimeoutMs } }),
+    new ClusterMetricsStatus(manager.api.client(clusterKind), clusters),
     new SchedulerMetrics(opts.registry),
-    { policy: schedulingPolicy(opts.settings), rescheduleAfterMs: opts.settings.rescheduleAfterMs, clock },
+    { policy: policyFromSettings(opts.settings), rescheduleAfterMs: opts.settings.rescheduleAfterMs, clock },
   );
   const everyApp = () => [...apps.keys()];
   let builder = controllerFor(manager, applicationKind)

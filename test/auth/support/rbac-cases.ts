@@ -45,7 +45,10 @@ export const ROLES: Record<string, Rule[]> = {
     { api: "kubernetes", resources: ["applications"], namespaces: ["ns-b"], verbs: ["list_all"] },
     { api: "*", resources: ["rolebindings"], namespaces: [], verbs: ["delete"] },
   ],
-  "m-bob2": [{ api: "core", resources: ["metricsproviders"], namespaces: ["ns-b"], verbs: ["create", "update", "get"] }],
+  "m-bob2": [
+    { api: "core", resources: ["metricsproviders"], namespaces: ["ns-b"], verbs: ["create", "update", "get"] },
+    { api: "kubernetes", resources: ["applications/schedule"], namespaces: ["ns-a"], verbs: ["create"] },
+  ],
   "m-dave": [
     { api: "*", resources: ["*"], namespaces: ["*"], verbs: ["watch"] },
     { api: "core", resources: [""], namespaces: ["ns-a"], verbs: ["list_all"] },
@@ -63,11 +66,12 @@ export function rbacYaml(): string {
   return docs.join("\n---\n");
 }
 
-/** RBAC resources of a kind: its plural, status and subresources. */
+/** RBAC resources of a kind: its plural, status, subresources and actions. */
 function resourcesOf(kind: AnyKind): string[] {
   const out = [kind.plural];
   if (kind.emptyStatus) out.push(`${kind.plural}/status`);
   for (const sub of kind.subresources ?? []) out.push(`${kind.plural}/${sub.name}`);
+  for (const action of kind.actions ?? []) out.push(`${kind.plural}/${action.name}`);
   return out;
 }
 
@@ -214,6 +218,14 @@ function casesOf(kind: AnyKind): Case[] {
       } else {
         add(m, sub.name, "update", resource, scope, ns, undefined, () => ({ namespace: ns, name: "fx" }), () => ({}));
       }
+    }
+    for (const action of kind.actions ?? []) {
+      // An action is create on <plural>/<name>; with the kind's object as body (the dry run) it answers for a new object.
+      const m = method((r) => r === `${action.verb}${kind.kind}`);
+      if (!action.takesObject || !action.bodyField) throw new Error(`rbac-cases: a body for ${m.rpc} is missing here`);
+      const field = snake(action.bodyField);
+      add(m, action.name, "create", `${kind.plural}/${action.name}`, scope, ns, OK,
+        () => ({ namespace: ns, [field]: objectJson(kind, "dry-run", ns) }), (j) => j[field]);
     }
   }
   if (kind.namespaced) {

@@ -6,9 +6,13 @@
  * K being the name of Get's output message. The google.api.http rule of
  * Create<K> gives the API group (first path segment), the plural (last path
  * segment), whether the kind is namespaced (a `{namespace}` variable) and the
- * request field that carries the object (the rule's body). Every unary method
- * besides the standard ones (Create, Get, List, Update, Delete, Watch and
- * Update<K>Status) is a subresource, named by the last segment of its rule.
+ * request field that carries the object (the rule's body). Every other unary
+ * method (besides Create, Get, List, Update, Delete, Watch and Update<K>Status)
+ * is named by the last segment of its rule and is
+ * - a subresource when it answers with the kind's message: a write to one
+ *   object through the server's rule for it (BindApplication);
+ * - an action when it answers with any other message: a call that computes an
+ *   answer and writes nothing (ScheduleApplication, the scheduler's dry run).
  *
  * A service that looks like a kind but whose rules do not say these things is
  * an error, so that a new proto is either in the table or fails `make gen`.
@@ -30,6 +34,22 @@ export interface Subresource {
   readonly bodyField: DescField | undefined;
 }
 
+/**
+ * A unary method that answers with another message than the kind's: it
+ * computes an answer from the server's state and writes nothing.
+ */
+export interface Action {
+  /** Last path segment of the method's rule: "schedule". */
+  readonly name: string;
+  readonly method: DescMethod;
+  /** The method's name without the trailing kind name: "Schedule". */
+  readonly verb: string;
+  /** The request field the rule's body names; undefined for no body ("") or the whole request ("*"). */
+  readonly bodyField: DescField | undefined;
+  /** The body field carries the kind's message (the server prepares and validates it as Create does). */
+  readonly takesObject: boolean;
+}
+
 export interface Kind {
   /** K: "Application". */
   readonly name: string;
@@ -47,6 +67,8 @@ export interface Kind {
   readonly status: boolean;
   /** In declaration order. */
   readonly subresources: readonly Subresource[];
+  /** In declaration order. */
+  readonly actions: readonly Action[];
   /** The enum of the message's `status.state`, if it has one. */
   readonly state: DescEnum | undefined;
 }
@@ -119,6 +141,11 @@ function stateEnumOf(message: DescMessage): DescEnum | undefined {
   return state?.fieldKind === "enum" ? state.enum : undefined;
 }
 
+/** A method the kind's message answers: a subresource. */
+function answersWithKind(method: DescMethod, message: DescMessage): boolean {
+  return method.output === message;
+}
+
 function subresourceOf(method: DescMethod, name: string, extension: DescExtension | undefined): Subresource {
   if (!method.name.endsWith(name) || method.name === name) {
     throw new Error(`${method.name}: a subresource method must be named <Verb>${name}`);
@@ -130,6 +157,14 @@ function subresourceOf(method: DescMethod, name: string, extension: DescExtensio
     verb: method.name.slice(0, -name.length),
     bodyField: rule.body === "" || rule.body === "*" ? undefined : bodyFieldOf(method, rule),
   };
+}
+
+function actionOf(method: DescMethod, kind: DescMessage, extension: DescExtension | undefined): Action {
+  if (!method.name.endsWith(kind.name) || method.name === kind.name) {
+    throw new Error(`${method.name}: an action method must be named <Verb>${kind.name}`);
+  }
+  const { name, verb, bodyField } = subresourceOf(method, kind.name, extension);
+  return { name, method, verb, bodyField, takesObject: bodyField?.fieldKind === "message" && bodyField.message === kind };
 }
 
 function deriveKind({ name, service, create, get }: Candidate, extension: DescExtension | undefined): Kind {
@@ -148,6 +183,14 @@ function deriveKind({ name, service, create, get }: Candidate, extension: DescEx
     throw new Error(`Create${name}: the rule's body "${rule.body}" is not a field of type ${message.typeName}`);
   }
 
+  const others = service.methods.filter((m) => m.methodKind === "unary" && !isStandardMethod(m, name));
+  const names = new Map<string, string>();
+  for (const m of others) {
+    const segment = lastLiteral(m, ruleOf(m, extension));
+    const other = names.get(segment);
+    if (other) throw new Error(`${other} and ${m.name} both end their rules with "${segment}"`);
+    names.set(segment, m.name);
+  }
   return {
     name,
     message,
@@ -157,9 +200,8 @@ function deriveKind({ name, service, create, get }: Candidate, extension: DescEx
     namespaced: rule.template.segments.some((s) => s.kind === "variable" && s.field === "namespace"),
     bodyField,
     status: methodNamed(service, `Update${name}Status`) !== undefined,
-    subresources: service.methods
-      .filter((m) => m.methodKind === "unary" && !isStandardMethod(m, name))
-      .map((m) => subresourceOf(m, name, extension)),
+    subresources: others.filter((m) => answersWithKind(m, message)).map((m) => subresourceOf(m, name, extension)),
+    actions: others.filter((m) => !answersWithKind(m, message)).map((m) => actionOf(m, message, extension)),
     state: stateEnumOf(message),
   };
 }

@@ -23,9 +23,11 @@ const header = (plugin: string, version: string): string[] => [
   "// Get's output message) is a kind. Of an entry, the google.api.http rule of",
   "// Create<K> gives `api` (its first path segment), `plural` (its last),",
   "// `namespaced` (a {namespace} variable) and `bodyField` (its body); the other",
-  "// methods give `status` (Update<K>Status exists) and `subresources` (every",
-  "// unary method besides Create, Get, List, Update, Delete, Watch and",
-  "// Update<K>Status, named by the last segment of its rule); the message gives",
+  "// methods give `status` (Update<K>Status exists), `subresources` (every",
+  "// other unary method that answers with the kind's message: a write through",
+  "// the server's rule, named by the last segment of its rule) and `actions`",
+  "// (every other unary method: it answers with another message and writes",
+  "// nothing, named the same way); the message gives",
   "// `typeName` and `state` (the enum of its status.state). `codec`, `service`",
   "// and `definition` are ts-proto's exports for the message and the service.",
   "// A new proto needs no entry here: `make gen` picks it up.",
@@ -65,7 +67,7 @@ export interface GeneratedKind<T = unknown> {
   readonly bodyField: string;
   /** The service has Update<K>Status. */
   readonly status: boolean;
-  /** The other unary methods, in declaration order. */
+  /** The other unary methods that answer with the kind's message (writes through a rule), in declaration order. */
   readonly subresources: readonly {
     /** Last path segment of the method's rule ("binding", "retry"). */
     readonly name: string;
@@ -75,6 +77,24 @@ export interface GeneratedKind<T = unknown> {
     readonly verb: string;
     /** The request field (ts-proto property name) the rule's body names; undefined for "" and "*". */
     readonly bodyField: string | undefined;
+  }[];
+  /**
+   * The other unary methods that answer with another message than the kind's: they compute an
+   * answer and write nothing (the scheduler's dry run). In declaration order.
+   */
+  readonly actions: readonly {
+    /** Last path segment of the method's rule ("schedule"). */
+    readonly name: string;
+    /** The method ("ScheduleApplication"). */
+    readonly rpc: string;
+    /** The method without the trailing kind name ("Schedule"). */
+    readonly verb: string;
+    /** The request field (ts-proto property name) the rule's body names; undefined for "" and "*". */
+    readonly bodyField: string | undefined;
+    /** The body field carries the kind's message: the server prepares and validates it as Create does. */
+    readonly takesObject: boolean;
+    /** The answer's fully qualified message name ("krake.kubernetes.v1.SchedulingDecision"). */
+    readonly responseType: string;
   }[];
   /** The enum of the message's status.state: its value names in order and ts-proto's conversions. */
   readonly state: { readonly names: readonly string[]; toName(value: number): string; fromName(name: unknown): number } | undefined;
@@ -126,6 +146,19 @@ function printEntry(kind: Kind, imports: Imports, importSuffix: string): string[
     for (const s of kind.subresources) {
       const body = s.bodyField ? str(fieldProperty(s.bodyField)) : "undefined";
       lines.push(`    { name: ${str(s.name)}, rpc: ${str(s.method.name)}, verb: ${str(s.verb)}, bodyField: ${body} },`);
+    }
+    lines.push("  ],");
+  }
+  if (kind.actions.length === 0) {
+    lines.push("  actions: [],");
+  } else {
+    lines.push("  actions: [");
+    for (const a of kind.actions) {
+      const body = a.bodyField ? str(fieldProperty(a.bodyField)) : "undefined";
+      lines.push(
+        `    { name: ${str(a.name)}, rpc: ${str(a.method.name)}, verb: ${str(a.verb)}, bodyField: ${body}, takesObject: ${a.takesObject},`,
+        `      responseType: ${str(a.method.output.typeName)} },`,
+      );
     }
     lines.push("  ],");
   }

@@ -457,6 +457,12 @@ export interface RetryApplicationRequest {
   resourceVersion: string;
 }
 
+export interface ScheduleApplicationRequest {
+  namespace: string;
+  /** The Application to place (its spec.constraints decide); it is not stored. */
+  application: Application | undefined;
+}
+
 function createBaseApplication(): Application {
   return { api: "", kind: "", metadata: undefined, spec: undefined, status: undefined };
 }
@@ -4268,6 +4274,93 @@ export const RetryApplicationRequest: MessageFns<RetryApplicationRequest> = {
   },
 };
 
+function createBaseScheduleApplicationRequest(): ScheduleApplicationRequest {
+  return { namespace: "", application: undefined };
+}
+
+export const ScheduleApplicationRequest: MessageFns<ScheduleApplicationRequest> = {
+  encode(message: ScheduleApplicationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.application !== undefined) {
+      Application.encode(message.application, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduleApplicationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduleApplicationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.application = Application.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduleApplicationRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      application: isSet(object.application) ? Application.fromJSON(object.application) : undefined,
+    };
+  },
+
+  toJSON(message: ScheduleApplicationRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = message.namespace;
+    }
+    if (message.application !== undefined) {
+      obj.application = Application.toJSON(message.application);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScheduleApplicationRequest>): ScheduleApplicationRequest {
+    return ScheduleApplicationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScheduleApplicationRequest>): ScheduleApplicationRequest {
+    const message = createBaseScheduleApplicationRequest();
+    message.namespace = object.namespace ?? "";
+    message.application = (object.application !== undefined && object.application !== null)
+      ? Application.fromPartial(object.application)
+      : undefined;
+    return message;
+  },
+};
+
 /** ApplicationService serves Applications. */
 export type ApplicationServiceDefinition = typeof ApplicationServiceDefinition;
 export const ApplicationServiceDefinition = {
@@ -5211,6 +5304,102 @@ export const ApplicationServiceDefinition = {
         },
       },
     },
+    /**
+     * Beyond Krake: a dry run of the scheduler. The Application in the request is checked as
+     * CreateApplication checks it, then placed among the clusters of the namespace as the scheduler
+     * would place it now; nothing is stored or bound. An action (it answers with another message
+     * than the kind's and writes nothing): RBAC checks it as create on applications/schedule. The
+     * path's "-" can never be an Application's name (names start with a letter, digit or "_").
+     */
+    scheduleApplication: {
+      name: "ScheduleApplication",
+      requestType: ScheduleApplicationRequest as typeof ScheduleApplicationRequest,
+      requestStream: false,
+      responseType: SchedulingDecision as typeof SchedulingDecision,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([
+              73,
+              58,
+              11,
+              97,
+              112,
+              112,
+              108,
+              105,
+              99,
+              97,
+              116,
+              105,
+              111,
+              110,
+              34,
+              58,
+              47,
+              107,
+              117,
+              98,
+              101,
+              114,
+              110,
+              101,
+              116,
+              101,
+              115,
+              47,
+              110,
+              97,
+              109,
+              101,
+              115,
+              112,
+              97,
+              99,
+              101,
+              115,
+              47,
+              123,
+              110,
+              97,
+              109,
+              101,
+              115,
+              112,
+              97,
+              99,
+              101,
+              125,
+              47,
+              97,
+              112,
+              112,
+              108,
+              105,
+              99,
+              97,
+              116,
+              105,
+              111,
+              110,
+              115,
+              47,
+              45,
+              47,
+              115,
+              99,
+              104,
+              101,
+              100,
+              117,
+              108,
+              101,
+            ]) as Uint8Array,
+          ],
+        },
+      },
+    },
   },
 } as const;
 
@@ -5329,6 +5518,23 @@ export const ApplicationServiceService = {
     responseSerialize: (value: Application): Buffer => Buffer.from(Application.encode(value).finish()),
     responseDeserialize: (value: Buffer): Application => Application.decode(value),
   },
+  /**
+   * Beyond Krake: a dry run of the scheduler. The Application in the request is checked as
+   * CreateApplication checks it, then placed among the clusters of the namespace as the scheduler
+   * would place it now; nothing is stored or bound. An action (it answers with another message
+   * than the kind's and writes nothing): RBAC checks it as create on applications/schedule. The
+   * path's "-" can never be an Application's name (names start with a letter, digit or "_").
+   */
+  scheduleApplication: {
+    path: "/krake.kubernetes.v1.ApplicationService/ScheduleApplication" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ScheduleApplicationRequest): Buffer =>
+      Buffer.from(ScheduleApplicationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ScheduleApplicationRequest => ScheduleApplicationRequest.decode(value),
+    responseSerialize: (value: SchedulingDecision): Buffer => Buffer.from(SchedulingDecision.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SchedulingDecision => SchedulingDecision.decode(value),
+  },
 } as const;
 
 export interface ApplicationServiceServer extends UntypedServiceImplementation {
@@ -5343,6 +5549,14 @@ export interface ApplicationServiceServer extends UntypedServiceImplementation {
   completeApplication: handleUnaryCall<CompleteApplicationRequest, Application>;
   shutdownApplication: handleUnaryCall<ShutdownApplicationRequest, Application>;
   retryApplication: handleUnaryCall<RetryApplicationRequest, Application>;
+  /**
+   * Beyond Krake: a dry run of the scheduler. The Application in the request is checked as
+   * CreateApplication checks it, then placed among the clusters of the namespace as the scheduler
+   * would place it now; nothing is stored or bound. An action (it answers with another message
+   * than the kind's and writes nothing): RBAC checks it as create on applications/schedule. The
+   * path's "-" can never be an Application's name (names start with a letter, digit or "_").
+   */
+  scheduleApplication: handleUnaryCall<ScheduleApplicationRequest, SchedulingDecision>;
 }
 
 export interface ApplicationServiceClient extends Client {
@@ -5505,6 +5719,28 @@ export interface ApplicationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Application) => void,
   ): ClientUnaryCall;
+  /**
+   * Beyond Krake: a dry run of the scheduler. The Application in the request is checked as
+   * CreateApplication checks it, then placed among the clusters of the namespace as the scheduler
+   * would place it now; nothing is stored or bound. An action (it answers with another message
+   * than the kind's and writes nothing): RBAC checks it as create on applications/schedule. The
+   * path's "-" can never be an Application's name (names start with a letter, digit or "_").
+   */
+  scheduleApplication(
+    request: ScheduleApplicationRequest,
+    callback: (error: ServiceError | null, response: SchedulingDecision) => void,
+  ): ClientUnaryCall;
+  scheduleApplication(
+    request: ScheduleApplicationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SchedulingDecision) => void,
+  ): ClientUnaryCall;
+  scheduleApplication(
+    request: ScheduleApplicationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SchedulingDecision) => void,
+  ): ClientUnaryCall;
 }
 
 export const ApplicationServiceClient = makeGenericClientConstructor(
@@ -5569,6 +5805,7 @@ export const protoMetadata: ProtoMetadata = {
     ".krake.kubernetes.v1.CompleteApplicationRequest": CompleteApplicationRequest,
     ".krake.kubernetes.v1.ShutdownApplicationRequest": ShutdownApplicationRequest,
     ".krake.kubernetes.v1.RetryApplicationRequest": RetryApplicationRequest,
+    ".krake.kubernetes.v1.ScheduleApplicationRequest": ScheduleApplicationRequest,
     ".krake.kubernetes.v1.ApplicationService": ApplicationServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
@@ -5644,6 +5881,13 @@ export const protoMetadata: ProtoMetadata = {
             "http": HttpRule.decode(
               bytesFromBase64(
                 "OgEqGjwva3ViZXJuZXRlcy9uYW1lc3BhY2VzL3tuYW1lc3BhY2V9L2FwcGxpY2F0aW9ucy97bmFtZX0vcmV0cnk=",
+              ),
+            ),
+          },
+          "ScheduleApplication": {
+            "http": HttpRule.decode(
+              bytesFromBase64(
+                "OgthcHBsaWNhdGlvbiI6L2t1YmVybmV0ZXMvbmFtZXNwYWNlcy97bmFtZXNwYWNlfS9hcHBsaWNhdGlvbnMvLS9zY2hlZHVsZQ==",
               ),
             ),
           },

@@ -800,6 +800,22 @@ export interface RetryApplicationRequest {
 }
 
 /**
+ * @generated from message krake.kubernetes.v1.ScheduleApplicationRequest
+ */
+export interface ScheduleApplicationRequest {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+  /**
+   * The Application to place (its spec.constraints decide); it is not stored.
+   *
+   * @generated from field: krake.kubernetes.v1.Application application = 2;
+   */
+  application: Application | null;
+}
+
+/**
  * ApplicationService serves Applications.
  *
  * Calls the service over its REST gateway.
@@ -874,6 +890,12 @@ export class ApplicationServiceClient {
       name: "krake.kubernetes.v1.ApplicationService/RetryApplication",
       bindings: [
         { method: "PUT", path: ["/kubernetes/namespaces/", { field: "namespace", multi: false }, "/applications/", { field: "name", multi: false }, "/retry"], body: "*", watch: false },
+      ],
+    },
+    scheduleApplication: {
+      name: "krake.kubernetes.v1.ApplicationService/ScheduleApplication",
+      bindings: [
+        { method: "POST", path: ["/kubernetes/namespaces/", { field: "namespace", multi: false }, "/applications/-/schedule"], body: "application", watch: false },
       ],
     },
   } satisfies Record<string, Route>;
@@ -982,6 +1004,21 @@ export class ApplicationServiceClient {
    */
   retryApplication(request: RestRequest<RetryApplicationRequest, "namespace" | "name">, options?: CallOptions): Promise<Application> {
     return this.#transport.unary<Application>(ApplicationServiceClient.#routes.retryApplication, request, options);
+  }
+
+  /**
+   * Beyond Krake: a dry run of the scheduler. The Application in the request is checked as
+   * CreateApplication checks it, then placed among the clusters of the namespace as the scheduler
+   * would place it now; nothing is stored or bound. An action (it answers with another message
+   * than the kind's and writes nothing): RBAC checks it as create on applications/schedule. The
+   * path's "-" can never be an Application's name (names start with a letter, digit or "_").
+   *
+   * `POST /kubernetes/namespaces/{namespace}/applications/-/schedule`
+   *
+   * @generated from rpc krake.kubernetes.v1.ApplicationService.ScheduleApplication
+   */
+  scheduleApplication(request: RestRequest<ScheduleApplicationRequest, "namespace">, options?: CallOptions): Promise<SchedulingDecision> {
+    return this.#transport.unary<SchedulingDecision>(ApplicationServiceClient.#routes.scheduleApplication, request, options);
   }
 }
 

@@ -1,11 +1,11 @@
 import { Registry } from "prom-client";
-import type { GlobalMetric, Metric, MetricSpec } from "../../../../gen/krake/core/v1/metric.js";
+import type { GlobalMetric, Metric, MetricSpec } from "../../../gen/krake/core/v1/metric.js";
 import type {
   GlobalMetricsProvider,
   MetricsProvider as MetricsProviderObject,
-} from "../../../../gen/krake/core/v1/metrics_provider.js";
-import { realClock } from "../../../client/clock.js";
-import type { Clock } from "../../../client/clock.js";
+} from "../../../gen/krake/core/v1/metrics_provider.js";
+import { realClock } from "../../client/clock.js";
+import type { Clock } from "../../client/clock.js";
 import { MetricError } from "./errors.js";
 import type { MetricReasonCode } from "./errors.js";
 import { providerQueriesCounter } from "./metrics.js";

@@ -4,10 +4,10 @@
  * dialect, annotated CSV answers): no InfluxDB server runs in CI.
  */
 import { expect } from "chai";
-import { Reason_Code } from "../../../../gen/krake/core/v1/types.js";
-import { createMetricsProvider } from "../../../../src/controllers/scheduler/providers/index.js";
-import { parseAnnotatedCsv } from "../../../../src/controllers/scheduler/providers/internal/annotated-csv.js";
-import type { CsvTable } from "../../../../src/controllers/scheduler/providers/internal/annotated-csv.js";
+import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import { createMetricsProvider } from "../../../src/scheduling/providers/index.js";
+import { parseAnnotatedCsv } from "../../../src/scheduling/providers/internal/annotated-csv.js";
+import type { CsvTable } from "../../../src/scheduling/providers/internal/annotated-csv.js";
 import { expectMetricError } from "./support/expect.js";
 import { startFixtureServer } from "./support/http-fixture.js";
 import type { FixtureServer, Reply } from "./support/http-fixture.js";

@@ -1,4 +1,4 @@
-import type { InfluxSpec } from "../../../../gen/krake/core/v1/metrics_provider.js";
+import type { InfluxSpec } from "../../../gen/krake/core/v1/metrics_provider.js";
 import { MetricError } from "./errors.js";
 import { parseAnnotatedCsv } from "./internal/annotated-csv.js";
 import { exchange, expectSuccess, joinUrl, snippet } from "./internal/http.js";

@@ -1,5 +1,5 @@
-import { Reason_Code } from "../../../../gen/krake/core/v1/types.js";
-import type { Reason } from "../../../../gen/krake/core/v1/types.js";
+import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import type { Reason } from "../../../gen/krake/core/v1/types.js";
 
 /** The four reason codes a metric can fail with (krake-model.md §7, Krake's numbers). */
 export type MetricReasonCode =

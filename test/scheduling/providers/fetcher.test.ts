@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Registry } from "prom-client";
-import { Reason_Code } from "../../../../gen/krake/core/v1/types.js";
-import { FakeClock } from "../../../../src/client/clock.js";
+import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import { FakeClock } from "../../../src/client/clock.js";
 import {
   MetricsFetcher,
   checkValue,
@@ -9,8 +9,8 @@ import {
   defaultProviderOptions,
   isFresh,
   providerOptions,
-} from "../../../../src/controllers/scheduler/providers/index.js";
-import type { MetricResult, MetricSources } from "../../../../src/controllers/scheduler/providers/index.js";
+} from "../../../src/scheduling/providers/index.js";
+import type { MetricResult, MetricSources } from "../../../src/scheduling/providers/index.js";
 import { expectMetricError, queriesCounted } from "./support/expect.js";
 import { deadUrl, json, startFixtureServer } from "./support/http-fixture.js";
 import type { FixtureServer } from "./support/http-fixture.js";

@@ -1,7 +1,7 @@
 import type {
   GlobalMetricsProvider,
   MetricsProvider as MetricsProviderObject,
-} from "../../../../gen/krake/core/v1/metrics_provider.js";
+} from "../../../gen/krake/core/v1/metrics_provider.js";
 import { MetricError } from "./errors.js";
 import { InfluxProvider } from "./influx.js";
 import { KafkaProvider } from "./kafka.js";

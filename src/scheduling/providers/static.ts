@@ -1,4 +1,4 @@
-import type { StaticSpec } from "../../../../gen/krake/core/v1/metrics_provider.js";
+import type { StaticSpec } from "../../../gen/krake/core/v1/metrics_provider.js";
 import { MetricError } from "./errors.js";
 import type { MetricsProvider } from "./provider.js";
 

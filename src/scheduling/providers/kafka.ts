@@ -1,4 +1,4 @@
-import type { KafkaSpec } from "../../../../gen/krake/core/v1/metrics_provider.js";
+import type { KafkaSpec } from "../../../gen/krake/core/v1/metrics_provider.js";
 import { MetricError } from "./errors.js";
 import { exchange, expectSuccess, joinUrl, parseJson } from "./internal/http.js";
 import { finiteNumber, isRecord } from "./internal/values.js";

@@ -1,5 +1,6 @@
-import type { SchedulingDecision, ScoreComponent as StatusComponent } from "../../../gen/krake/kubernetes/v1/application.js";
-import type { Decision, ScoreComponent } from "../../scheduling/index.js";
+import type { SchedulingDecision, ScoreComponent as StatusComponent } from "../../gen/krake/kubernetes/v1/application.js";
+import type { Decision } from "./decision.js";
+import type { ScoreComponent } from "./score.js";
 
 function component(c: ScoreComponent): StatusComponent {
   if (c.kind === "stickiness") return { kind: "stickiness", name: "", value: c.value, normalized: c.value, weight: c.weight, status: "ok" };

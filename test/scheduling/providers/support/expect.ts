@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Registry } from "prom-client";
-import { MetricError, providerQueriesMetricName } from "../../../../../src/controllers/scheduler/providers/index.js";
-import type { MetricReasonCode } from "../../../../../src/controllers/scheduler/providers/index.js";
+import { MetricError, providerQueriesMetricName } from "../../../../src/scheduling/providers/index.js";
+import type { MetricReasonCode } from "../../../../src/scheduling/providers/index.js";
 
 /** Awaits `promise`, expects it to reject with a MetricError of `code`, and returns that error. */
 export async function expectMetricError(promise: Promise<unknown>, code: MetricReasonCode): Promise<MetricError> {

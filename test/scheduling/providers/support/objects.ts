@@ -1,11 +1,11 @@
 /** Metric and provider objects for the providers' tests, as the API server would hand them out. */
-import type { GlobalMetric, Metric, MetricSpec } from "../../../../../gen/krake/core/v1/metric.js";
+import type { GlobalMetric, Metric, MetricSpec } from "../../../../gen/krake/core/v1/metric.js";
 import type {
   GlobalMetricsProvider,
   MetricsProvider,
   MetricsProviderSpec,
-} from "../../../../../gen/krake/core/v1/metrics_provider.js";
-import type { Metadata } from "../../../../../gen/krake/core/v1/types.js";
+} from "../../../../gen/krake/core/v1/metrics_provider.js";
+import type { Metadata } from "../../../../gen/krake/core/v1/types.js";
 
 function metadata(name: string, namespace = ""): Metadata {
   return {

@@ -5,8 +5,8 @@
  * ksqlDB server runs in CI.
  */
 import { expect } from "chai";
-import { Reason_Code } from "../../../../gen/krake/core/v1/types.js";
-import { createMetricsProvider } from "../../../../src/controllers/scheduler/providers/index.js";
+import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import { createMetricsProvider } from "../../../src/scheduling/providers/index.js";
 import { expectMetricError } from "./support/expect.js";
 import { json, startFixtureServer } from "./support/http-fixture.js";
 import type { FixtureServer, Reply } from "./support/http-fixture.js";

@@ -133,7 +133,7 @@ describe("gateway server", function () {
     });
 
     it("allows only the configured origins when configured", async () => {
-      const strict = await startApi(etcd, { http: { ...defaultConfig.http, corsOrigin: "https://ui.example, https://admin.example" } });
+      const strict = await startApi(etcd, { http: { ...defaultConfig.http, port: 0, corsOrigin: "https://ui.example, https://admin.example" } });
       try {
         const ok = await rest(strict, "GET", "/", undefined, { origin: "https://admin.example" });
         expect(ok.headers.get("access-control-allow-origin")).to.equal("https://admin.example");

@@ -97,6 +97,42 @@ describe("krake-api on the embedded store (real processes)", function () {
     expect(read.metadata?.resourceVersion).to.equal(created.metadata?.resourceVersion);
   });
 
+  it("keeps every acknowledged write across kill -9 of krake-api during a write load, three times", async () => {
+    const db = join(dir, "crash.db");
+    const acknowledged = new Map<string, string>(); // name → uid
+    for (let round = 1; round <= 3; round++) {
+      const api = await start(`sqlite://${db}`);
+      let n = 0;
+      let killed = false;
+      const before = acknowledged.size;
+      const writer = async () => {
+        while (!killed) {
+          const name = `crash-${round}-${n++}`;
+          try {
+            const created = await api.clients.roles.createRole({ role: role(name) });
+            acknowledged.set(name, created.metadata!.uid);
+          } catch {
+            return; // the process is gone: this write was not acknowledged
+          }
+        }
+      };
+      const writers = Array.from({ length: 8 }, writer);
+      // kill once this round has 40 acknowledged writes, with 8 more in flight
+      while (acknowledged.size < before + 40) await Promise.race([...writers, new Promise((r) => setImmediate(r))]);
+      killed = true;
+      await api.kill();
+      await Promise.all(writers);
+      running.splice(0);
+    }
+    const api = await start(`sqlite://${db}`);
+    const stored = (await api.clients.roles.listRoles({ labelSelector: "", limit: 0, continue: "" })).items;
+    const uidOf = new Map(stored.map((r) => [r.metadata!.name, r.metadata!.uid]));
+    const lost = [...acknowledged].filter(([name, uid]) => uidOf.get(name) !== uid).map(([name]) => name);
+    expect(lost, "acknowledged writes missing after kill -9").to.deep.equal([]);
+    // every stored object is whole (it decoded) and is one the test wrote
+    for (const r of stored) expect(r.metadata!.name).to.match(/^crash-\d-\d+$/);
+  });
+
   it("refuses a second krake-api on the same file, and lets one start once the first is killed", async () => {
     const db = join(dir, "single-writer.db");
     const first = await start(`sqlite://${db}`);

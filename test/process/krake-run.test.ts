@@ -135,4 +135,10 @@ describe("krake-run: the whole system from one command (real processes)", functi
     expect(await run.exited).to.equal(2);
     expect(run.lines.join("\n")).to.include("expected sqlite://PATH or etcd://host:port");
   });
+
+  it("refuses a port that is not one with exit code 2", async () => {
+    const run = startRun(["--grpc-port", "70000"]);
+    expect(await run.exited).to.equal(2);
+    expect(run.lines.join("\n")).to.include('--grpc-port must be a port number, not "70000"');
+  });
 });

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds the member-cluster binaries the Kubernetes tests run (kube-apiserver, and etcd 3.6 for it)
+# from the Go module proxy, once, into a cache outside the clone, and prints the directory holding them.
+#
+#   scripts/kube-binaries.sh            # prints the directory (builds first when needed)
+#
+# KUBEBUILDER_ASSETS (a directory with kube-apiserver and etcd) wins when set; so do binaries already on
+# PATH when both are there. The cache is $KRAKE_KUBE_CACHE (default ~/.cache/krake-kube/<version>), so a
+# fresh clone on the same machine reuses what an earlier run built.
+set -euo pipefail
+
+KUBE_VERSION="${KRAKE_KUBE_VERSION:-v1.36.3}"
+ETCD_VERSION="${KRAKE_KUBE_ETCD_VERSION:-v3.6.8}"
+STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
+CACHE="${KRAKE_KUBE_CACHE:-$HOME/.cache/krake-kube/$KUBE_VERSION}"
+
+have_all() {
+  [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]
+}
+
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  if have_all "$KUBEBUILDER_ASSETS"; then echo "$KUBEBUILDER_ASSETS"; exit 0; fi
+  echo "kube-binaries: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd" >&2
+  exit 1
+fi
+if have_all "$CACHE/bin"; then echo "$CACHE/bin"; exit 0; fi
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "kube-binaries: Go is not installed; the Kubernetes tests need it to build kube-apiserver $KUBE_VERSION" >&2
+  echo "  from the Go module proxy (or set KUBEBUILDER_ASSETS to a directory with kube-apiserver and etcd)." >&2
+  exit 1
+fi
+
+mkdir -p "$CACHE/src" "$CACHE/bin"
+exec 9>"$CACHE/.lock"
+flock 9
+if have_all "$CACHE/bin"; then echo "$CACHE/bin"; exit 0; fi
+
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+start=$(date +%s)
+cd "$CACHE/src"
+# k8s.io/kubernetes requires its staging modules at v0.0.0 through replace directives that point into its
+# own tree; a module of ours replaces each of them with the published staging module of the same release.
+go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" >/dev/null
+gomod="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$KUBE_VERSION.mod"
+{
+  echo "module krake.local/kube-binaries"
+  echo
+  echo "go $(awk '$1=="go"{print $2; exit}' "$gomod")"
+  echo
+  echo "require k8s.io/kubernetes $KUBE_VERSION"
+  echo
+  echo "replace ("
+  awk '$2=="=>" && $3 ~ /^\.\/staging\// {print "\t" $1 " => " $1 " '"$STAGING_VERSION"'"}' "$gomod"
+  echo ")"
+} > go.mod
+cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+)
+GO
+echo "kube-binaries: building kube-apiserver $KUBE_VERSION (staging $STAGING_VERSION) into $CACHE/bin" >&2
+go mod tidy >&2
+go build -trimpath -ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION" \
+  -o "$CACHE/bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
+mv "$CACHE/bin/kube-apiserver.tmp" "$CACHE/bin/kube-apiserver"
+
+echo "kube-binaries: building etcd $ETCD_VERSION into $CACHE/bin" >&2
+GOBIN="$CACHE/bin" go install "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 || true
+if [ -x "$CACHE/bin/v3" ]; then mv "$CACHE/bin/v3" "$CACHE/bin/etcd"; fi
+if [ ! -x "$CACHE/bin/etcd" ]; then
+  echo "kube-binaries: could not build etcd $ETCD_VERSION" >&2
+  exit 1
+fi
+echo "kube-binaries: built in $(( $(date +%s) - start )) s, cache $(du -sh "$CACHE" | cut -f1) (+ Go module cache)" >&2
+echo "$CACHE/bin"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the member-cluster binaries the Kubernetes tests run (kube-apiserver, and etcd 3.6 for it)
+# Builds the member-cluster binaries the Kubernetes tests run (kube-apiserver, and the etcd 3.6 it is built with)
 # from the Go module proxy, once, into a cache outside the clone, and prints the directory holding them.
 #
 #   scripts/kube-binaries.sh            # prints the directory (builds first when needed)
@@ -10,7 +10,6 @@
 set -euo pipefail
 
 KUBE_VERSION="${KRAKE_KUBE_VERSION:-v1.36.3}"
-ETCD_VERSION="${KRAKE_KUBE_ETCD_VERSION:-v3.6.8}"
 STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
 CACHE="${KRAKE_KUBE_CACHE:-$HOME/.cache/krake-kube/$KUBE_VERSION}"
 
@@ -60,21 +59,21 @@ cat > tools.go <<'GO'
 package tools
 
 import (
+	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 )
 GO
-echo "kube-binaries: building kube-apiserver $KUBE_VERSION (staging $STAGING_VERSION) into $CACHE/bin" >&2
+echo "kube-binaries: building kube-apiserver $KUBE_VERSION (staging $STAGING_VERSION) and etcd into $CACHE/bin" >&2
 go mod tidy >&2
-go build -trimpath -ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION" \
-  -o "$CACHE/bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
-mv "$CACHE/bin/kube-apiserver.tmp" "$CACHE/bin/kube-apiserver"
-
-echo "kube-binaries: building etcd $ETCD_VERSION into $CACHE/bin" >&2
-GOBIN="$CACHE/bin" go install "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 || true
-if [ -x "$CACHE/bin/v3" ]; then mv "$CACHE/bin/v3" "$CACHE/bin/etcd"; fi
-if [ ! -x "$CACHE/bin/etcd" ]; then
-  echo "kube-binaries: could not build etcd $ETCD_VERSION" >&2
-  exit 1
-fi
-echo "kube-binaries: built in $(( $(date +%s) - start )) s, cache $(du -sh "$CACHE" | cut -f1) (+ Go module cache)" >&2
+# etcd: the release kube-apiserver's own go.mod pins (etcd's module cannot be `go install`ed: its go.mod has replaces).
+etcd_version="$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
+build() { # build <package> <binary> [ldflags]
+  if [ -x "$CACHE/bin/$2" ]; then return; fi
+  go build -trimpath -ldflags="-s -w ${3:-}" -o "$CACHE/bin/$2.tmp" "$1" >&2
+  mv "$CACHE/bin/$2.tmp" "$CACHE/bin/$2"
+}
+build k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver \
+  "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
+build go.etcd.io/etcd/server/v3 etcd
+echo "kube-binaries: kube-apiserver $KUBE_VERSION, etcd $etcd_version built in $(( $(date +%s) - start )) s; cache $(du -sh "$CACHE" | cut -f1) (+ Go module and build caches)" >&2
 echo "$CACHE/bin"

@@ -27,6 +27,7 @@ export class ControllerBuilder<T extends KrakeObject> {
   private workers = 1;
   private rateLimiter: RateLimiter<string> | undefined;
   private resyncPeriodMs = 0;
+  private eventFilter: ((change: Change<T>) => boolean) | undefined;
 
   constructor(manager: Manager, primary: KindInfo<T>, req: InformerRequest<T> = {}) {
     this.manager = manager;
@@ -52,6 +53,17 @@ export class ControllerBuilder<T extends KrakeObject> {
 
   withResync(periodMs: number): this {
     this.resyncPeriodMs = periodMs;
+    return this;
+  }
+
+  /**
+   * Only changes of the primary kind for which `filter` is true bring their
+   * object back (controller-runtime's predicates): a way to ignore changes
+   * that cannot change what the reconciler does, such as its own status
+   * writes. Other watched kinds and resyncs are not filtered.
+   */
+  withEventFilter(filter: (change: Change<T>) => boolean): this {
+    this.eventFilter = filter;
     return this;
   }
 
@@ -93,7 +105,10 @@ export class ControllerBuilder<T extends KrakeObject> {
       resyncPeriodMs: this.resyncPeriodMs,
       ...this.manager.controllerDefaults(),
     });
-    controller.watch(this.manager.informer(this.primary, this.primaryReq), (change: Change<T>) => [objectKey(change.obj)]);
+    const filter = this.eventFilter;
+    controller.watch(this.manager.informer(this.primary, this.primaryReq), (change: Change<T>) =>
+      change.type === "resync" || filter === undefined || filter(change) ? [objectKey(change.obj)] : [],
+    );
     for (const w of this.watched) controller.watch(this.manager.informer(w.kind, w.req), w.toKeys);
     this.manager.add(controller);
     return controller;

@@ -10,6 +10,7 @@ import { evaluateMetric } from "./metrics.js";
 import type { MetricEvaluation, MetricValues } from "./metrics.js";
 import { resolvePolicy } from "./policy.js";
 import type { SchedulingPolicy } from "./policy.js";
+import type { EvaluationMemo } from "./evaluation-memo.js";
 import { compareRank, scoreCandidate, tieBreakKey } from "./score.js";
 import type { Score } from "./score.js";
 import { recentMigrations, sameCluster, stabilize } from "./stability.js";
@@ -27,7 +28,10 @@ import { recentMigrations, sameCluster, stabilize } from "./stability.js";
  *
  * Work is linear in the candidates plus one sort of those that pass; the
  * Decision lists at most `policy.limit` scored and `policy.limit` filtered
- * candidates, and counts the rest.
+ * candidates, and counts the rest. `memo` (optional, for `metricValues` and
+ * `policy.metricMaxAgeMs`) shares the per-candidate work — metric
+ * evaluations, scores off the current cluster — between decisions over the
+ * same candidates and readings; the Decision is the same with or without it.
  */
 export function decide(
   app: Application,
@@ -36,6 +40,7 @@ export function decide(
   now: Date,
   policy: Partial<SchedulingPolicy> = {},
   history: readonly (Date | string)[] = [],
+  memo?: EvaluationMemo,
 ): Decision {
   const p = resolvePolicy(policy);
   const metadata = app.metadata;
@@ -58,8 +63,10 @@ export function decide(
     };
   }
 
+  const shared = memo !== undefined && memo.values === metricValues && memo.maxAgeMs === p.metricMaxAgeMs ? memo : undefined;
   const evaluations = new Map<Candidate, readonly MetricEvaluation[]>();
   const metricsOf = (c: Candidate): readonly MetricEvaluation[] => {
+    if (shared !== undefined) return shared.evaluations(c, now);
     let found = evaluations.get(c);
     if (found === undefined) {
       found = c.metrics.map((m) => evaluateMetric(m, metricValues, now, p.metricMaxAgeMs));
@@ -72,9 +79,24 @@ export function decide(
   interface Passed {
     readonly candidate: Candidate;
     readonly score: Score;
+    /** The tie-break hash and the name, computed when two scores tie (a sha256 per candidate would be most of a decision). */
     readonly tieKey: string;
     readonly refKey: string;
   }
+  const passedEntry = (candidate: Candidate, score: Score): Passed => {
+    let tieKey: string | undefined;
+    let ref: string | undefined;
+    return {
+      candidate,
+      score,
+      get tieKey() {
+        return (tieKey ??= tieBreakKey(application.uid, candidate.uid));
+      },
+      get refKey() {
+        return (ref ??= refKey(candidate.ref));
+      },
+    };
+  };
   const passed: Passed[] = [];
   const failed: FilteredCandidate[] = [];
   let current: CurrentCluster | undefined;
@@ -88,12 +110,11 @@ export function decide(
       if (isCurrent) current = { outcome: "filtered", ...entry };
       continue;
     }
-    const entry: Passed = {
-      candidate,
-      score: scoreCandidate(metricsOf(candidate), isCurrent, p.stickiness),
-      tieKey: tieBreakKey(application.uid, candidate.uid),
-      refKey: refKey(candidate.ref),
-    };
+    const score =
+      shared !== undefined && !isCurrent
+        ? shared.scoreNotCurrent(candidate, now, p.stickiness)
+        : scoreCandidate(metricsOf(candidate), isCurrent, p.stickiness);
+    const entry = passedEntry(candidate, score);
     passed.push(entry);
     if (isCurrent) currentPassed = entry;
   }

@@ -58,23 +58,22 @@ export interface FilterContext {
 /** The first filter `candidate` fails, or undefined when it passes all. Pure. */
 export function firstFailedFilter(candidate: Candidate, ctx: FilterContext): FilterFailure | undefined {
   const { cluster } = candidate;
-  const name = JSON.stringify(candidate.ref.name);
   if (candidate.ref.namespace !== ctx.namespace) {
     return {
       filter: "namespace",
       namespace: candidate.ref.namespace,
-      detail: `cluster ${name} is in namespace ${JSON.stringify(candidate.ref.namespace)}, the application in ${JSON.stringify(ctx.namespace)}`,
+      detail: `cluster ${quotedName(candidate)} is in namespace ${JSON.stringify(candidate.ref.namespace)}, the application in ${JSON.stringify(ctx.namespace)}`,
     };
   }
   const deleted = cluster.metadata?.deleted;
   if (deleted !== undefined) {
     const deletedAt = deleted.toISOString();
-    return { filter: "deleted", deletedAt, detail: `cluster ${name} is being deleted (since ${deletedAt})` };
+    return { filter: "deleted", deletedAt, detail: `cluster ${quotedName(candidate)} is being deleted (since ${deletedAt})` };
   }
   const state = cluster.status?.state ?? ClusterStatus_State.PENDING;
   if (state !== ClusterStatus_State.ONLINE) {
     const stateName = clusterStatus_StateToJSON(state);
-    return { filter: "state", state: stateName, detail: `cluster ${name} is ${stateName}, not ONLINE` };
+    return { filter: "state", state: stateName, detail: `cluster ${quotedName(candidate)} is ${stateName}, not ONLINE` };
   }
 
   for (const { text, constraint } of ctx.constraints.labels) {
@@ -89,36 +88,57 @@ export function firstFailedFilter(candidate: Candidate, ctx: FilterContext): Fil
       constraint: text,
       key: constraint.key,
       value: result.value ?? null,
-      detail: `cluster ${name} does not match ${JSON.stringify(text)}: ${seen}`,
+      detail: `cluster ${quotedName(candidate)} does not match ${JSON.stringify(text)}: ${seen}`,
     };
   }
 
-  const served = new Set(candidate.customResources);
-  const missing = ctx.constraints.customResources.filter((cr) => !served.has(cr));
+  const missing = missingCustomResources(ctx.constraints.customResources, candidate.customResources);
   if (missing.length > 0) {
     return {
       filter: "custom_resources",
       missing,
-      detail: `cluster ${name} does not serve the custom resource${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+      detail: `cluster ${quotedName(candidate)} does not serve the custom resource${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
     };
   }
 
   if (ctx.constraints.metrics.length === 0) return undefined;
   const evaluations = ctx.metricsOf(candidate);
   for (const { text, constraint } of ctx.constraints.metrics) {
-    const metric = evaluations.find((m) => m.name === constraint.key) ?? evaluations.find((m) => m.key === constraint.key);
+    const metric = metricNamed(evaluations, constraint.key);
     const base = { filter: "metric", constraint: text, metric: constraint.key } as const;
-    const noMatch = `cluster ${name} does not match ${JSON.stringify(text)}`;
     if (metric === undefined) {
-      return { ...base, status: "absent", detail: `${noMatch}: it has no metric ${JSON.stringify(constraint.key)}` };
+      return { ...base, status: "absent", detail: `${noMatch(candidate, text)}: it has no metric ${JSON.stringify(constraint.key)}` };
     }
     if (metric.status !== "ok" || metric.normalized === undefined) {
-      return { ...base, status: metric.status, detail: `${noMatch}: the metric is ${metric.status} (${metric.detail ?? ""})` };
+      return { ...base, status: metric.status, detail: `${noMatch(candidate, text)}: the metric is ${metric.status} (${metric.detail ?? ""})` };
     }
     if (!matchMetricConstraint(constraint, metric.normalized)) {
       const normalized = metric.normalized;
-      return { ...base, status: "ok", normalized, detail: `${noMatch}: its normalised value is ${normalized}` };
+      return { ...base, status: "ok", normalized, detail: `${noMatch(candidate, text)}: its normalised value is ${normalized}` };
     }
   }
+  return undefined;
+}
+
+// Strings for a failure's detail: built only on failure (no closures per call:
+// this runs for every candidate of every decision, and most pass).
+function quotedName(candidate: Candidate): string {
+  return JSON.stringify(candidate.ref.name);
+}
+
+function noMatch(candidate: Candidate, constraint: string): string {
+  return `cluster ${quotedName(candidate)} does not match ${JSON.stringify(constraint)}`;
+}
+
+function missingCustomResources(wanted: readonly string[], served: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const cr of wanted) if (!served.includes(cr)) missing.push(cr);
+  return missing;
+}
+
+/** The evaluation of the metric a constraint names: by name, else by key (`namespace/name`). */
+function metricNamed(evaluations: readonly MetricEvaluation[], key: string): MetricEvaluation | undefined {
+  for (const m of evaluations) if (m.name === key) return m;
+  for (const m of evaluations) if (m.key === key) return m;
   return undefined;
 }

@@ -67,6 +67,16 @@ export class ClusterMetricsStatus {
   }
 
   /**
+   * Whether `report(cluster, reasons)` would write (or wait for a write in
+   * flight): the scheduler asks first, so that a decision over many clusters
+   * whose state is already right makes no call at all.
+   */
+  needsReport(cluster: Cluster, reasons: Readonly<Record<string, Reason>>): boolean {
+    const key = objectKey(cluster);
+    return this.writing.has(key) || metricsStatus(this.current(key) ?? cluster, reasons) !== undefined;
+  }
+
+  /**
    * Brings `cluster`'s state in line with the metrics that failed to read
    * (`reasons`, empty when all read) and resolves with the cluster as it now
    * stands: the version written, or the newest known when nothing was

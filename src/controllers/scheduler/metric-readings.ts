@@ -10,11 +10,18 @@ import type { MetricSources, ProviderOptions, Readings } from "../../scheduling/
  * The metric values the scheduler decides with. One MetricsFetcher serves a
  * whole cycle (`cycleMs`): every application scheduled in it shares its
  * queries, so each provider metric is asked once per cycle, however many
- * applications and clusters refer to it.
+ * applications and clusters refer to it. Within a cycle the Readings of one
+ * candidate array (CandidateCache gives every decision of a namespace the
+ * same array) are computed once and shared, so that their identity can key
+ * what is computed from them (EvaluationMemo). A change of a Metric,
+ * GlobalMetric or provider object ends the cycle (`invalidate`): the next
+ * read asks the providers again with the new objects.
  */
 export class MetricReadings {
   private fetcher: MetricsFetcher | undefined;
   private startedAt = 0;
+  private cycle: MetricSources | undefined;
+  private readonly shared = new WeakMap<readonly Candidate[], { fetcher: MetricsFetcher; readings: Promise<Readings> }>();
 
   constructor(
     private readonly opts: { cycleMs: number; clock: Clock; registry: Registry; providerOptions: Partial<ProviderOptions> },
@@ -25,14 +32,29 @@ export class MetricReadings {
    * left out of the decision for FAILING_METRICS is read too, or it could
    * never come back.
    */
-  async read(candidates: readonly Candidate[], sources: () => MetricSources, signal: AbortSignal): Promise<Readings> {
+  read(candidates: readonly Candidate[], sources: () => MetricSources, signal: AbortSignal): Promise<Readings> {
     const now = this.opts.clock.now();
-    const cycle = sources();
-    if (!this.fetcher || now - this.startedAt >= this.opts.cycleMs) {
-      this.fetcher = new MetricsFetcher(cycle, { registry: this.opts.registry, clock: this.opts.clock, providerOptions: this.opts.providerOptions });
+    if (!this.fetcher || !this.cycle || now - this.startedAt >= this.opts.cycleMs) {
+      this.cycle = sources();
+      this.fetcher = new MetricsFetcher(this.cycle, { registry: this.opts.registry, clock: this.opts.clock, providerOptions: this.opts.providerOptions });
       this.startedAt = now;
     }
-    return readMetrics(this.fetcher, candidates, cycle, signal);
+    const fetcher = this.fetcher;
+    const found = this.shared.get(candidates);
+    if (found !== undefined && found.fetcher === fetcher) return found.readings;
+    const readings = readMetrics(fetcher, candidates, this.cycle, signal);
+    this.shared.set(candidates, { fetcher, readings });
+    // a read aborted with its reconcile is not kept for the next one
+    readings.catch(() => {
+      if (this.shared.get(candidates)?.readings === readings) this.shared.delete(candidates);
+    });
+    return readings;
+  }
+
+  /** Ends the cycle: the metric or provider objects changed. */
+  invalidate(): void {
+    this.fetcher = undefined;
+    this.cycle = undefined;
   }
 }
 

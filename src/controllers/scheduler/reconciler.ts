@@ -1,17 +1,17 @@
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { ApplicationStatus, ApplicationStatus_State as State } from "../../../gen/krake/kubernetes/v1/application.js";
-import type { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
-import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { clusterStatus_StateToJSON } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Clock } from "../../client/clock.js";
 import type { KindClient } from "../../client/kind-client.js";
 import type { Indexer } from "../../controller/informer/indexer.js";
-import { namespaceIndex } from "../../controller/informer/indexer.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";
-import { buildCandidates, decide, decisionChanged, decisionStatus } from "../../scheduling/index.js";
+import { decide, decisionChanged, decisionStatus } from "../../scheduling/index.js";
 import type { Candidate, Decision, SchedulingPolicy } from "../../scheduling/index.js";
+import { EvaluationMemo } from "../../scheduling/evaluation-memo.js";
 import type { MetricSources, Readings } from "../../scheduling/providers/index.js";
+import type { ApplicationEvents } from "./application-events.js";
+import type { CandidateCache } from "./candidate-cache.js";
 import type { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { failingMetrics } from "./metric-readings.js";
 import type { MetricReadings } from "./metric-readings.js";
@@ -19,9 +19,8 @@ import type { SchedulerMetrics } from "./scheduler-metrics.js";
 
 export interface SchedulerCaches {
   applications: Indexer<Application>;
-  clusters: Indexer<Cluster>;
-  clouds: Indexer<Cloud>;
-  globalClouds: Indexer<GlobalCloud>;
+  /** The candidates of a namespace, shared by its decisions until a cluster or cloud changes. */
+  candidates: CandidateCache;
   /** The metric and provider objects of a cycle. */
   metricSources(): MetricSources;
 }
@@ -35,7 +34,8 @@ export interface SchedulerOptions {
 
 /** What a decision is made from. */
 interface Inputs {
-  candidates: Candidate[];
+  namespace: string;
+  candidates: readonly Candidate[];
   readings: Readings;
 }
 
@@ -51,12 +51,18 @@ interface Inputs {
  * `backoff_limit`.
  */
 export class Scheduler implements Reconciler {
+  /** Per-candidate work shared by the decisions over one Readings (see EvaluationMemo). */
+  private readonly memos = new WeakMap<Readings, EvaluationMemo>();
+  /** The Readings whose metric states every candidate of the array already reports. */
+  private readonly reported = new WeakMap<readonly Candidate[], Readings>();
+
   constructor(
     private readonly caches: SchedulerCaches,
     private readonly applications: KindClient<Application>,
     private readonly readings: MetricReadings,
     private readonly clusterStatus: ClusterMetricsStatus,
     private readonly metrics: SchedulerMetrics,
+    private readonly events: ApplicationEvents,
     private readonly opts: SchedulerOptions,
   ) {}
 
@@ -72,13 +78,18 @@ export class Scheduler implements Reconciler {
     ctx.log.debug({ app: key, action: decision.action, chosen: decision.chosen?.name, reason: decision.reason.code }, "scheduled");
 
     let current = app;
-    if ((decision.action === "place" || decision.action === "move") && decision.chosen) {
-      current = await this.applications.subresource(
-        "binding", app.metadata.namespace, app.metadata.name, { cluster: decision.chosen }, app.metadata.resourceVersion, { signal: ctx.signal },
+    const { namespace, name, resourceVersion } = app.metadata;
+    const chosen = decision.chosen;
+    if ((decision.action === "place" || decision.action === "move") && chosen) {
+      current = await this.events.write(key, () =>
+        this.applications.subresource("binding", namespace, name, { cluster: chosen }, resourceVersion, { signal: ctx.signal }),
       );
     }
     const next = this.nextStatus(current, decision);
-    if (next) current = await this.applications.updateStatus({ ...current, status: next }, { signal: ctx.signal });
+    if (next) {
+      const body = { ...current, status: next };
+      current = await this.events.write(key, () => this.applications.updateStatus(body, { signal: ctx.signal }));
+    }
     if (decision.action === "none") {
       const retryAt = current.status?.scheduledRetry?.getTime() ?? 0;
       return { requeueAfter: Math.max(1, retryAt - this.opts.clock.now()) };
@@ -95,19 +106,17 @@ export class Scheduler implements Reconciler {
   }
 
   private async inputs(app: Application, signal: AbortSignal): Promise<Inputs> {
-    const clusters = this.clusterStatus.latest(this.caches.clusters.byIndex(namespaceIndex, app.metadata?.namespace ?? ""));
-    const candidates = this.candidates(clusters);
+    const namespace = app.metadata?.namespace ?? "";
+    const candidates = this.caches.candidates.get(namespace);
     const readings = await this.readings.read(candidates, () => this.caches.metricSources(), signal);
-    return { candidates, readings };
-  }
-
-  private candidates(clusters: readonly Cluster[]): Candidate[] {
-    return buildCandidates(clusters, { clouds: this.caches.clouds.list(), globalClouds: this.caches.globalClouds.list() });
+    return { namespace, candidates, readings };
   }
 
   private decideWith(app: Application, { candidates, readings }: Inputs): Decision {
     const history = (app.status?.migrations ?? []).map((d) => new Date(d));
-    return decide(app, candidates, readings.values, new Date(this.opts.clock.now()), this.opts.policy, history);
+    let memo = this.memos.get(readings);
+    if (memo === undefined) this.memos.set(readings, (memo = new EvaluationMemo(readings.values, this.opts.policy.metricMaxAgeMs)));
+    return decide(app, candidates, readings.values, new Date(this.opts.clock.now()), this.opts.policy, history, memo);
   }
 
   /**
@@ -120,11 +129,17 @@ export class Scheduler implements Reconciler {
    * next change brings back) is logged and the decision goes on: the next
    * reconcile reports again.
    */
-  private async reportMetrics({ candidates, readings }: Inputs, ctx: ReconcileContext): Promise<Candidate[]> {
+  private async reportMetrics({ namespace, candidates, readings }: Inputs, ctx: ReconcileContext): Promise<readonly Candidate[]> {
+    if (this.reported.get(candidates) === readings) return candidates;
+    const due: { candidate: Candidate; reasons: ReturnType<typeof failingMetrics> }[] = [];
+    for (const candidate of candidates) {
+      const reasons = failingMetrics(candidate, readings);
+      if (this.clusterStatus.needsReport(candidate.cluster, reasons)) due.push({ candidate, reasons });
+    }
     let changed = false;
-    const clusters = await Promise.all(
-      candidates.map(async (c) => {
-        const reasons = failingMetrics(c, readings);
+    let failed = false;
+    await Promise.all(
+      due.map(async ({ candidate: c, reasons }) => {
         try {
           const now = await this.clusterStatus.report(c.cluster, reasons, ctx.signal);
           if (now !== c.cluster) {
@@ -135,15 +150,20 @@ export class Scheduler implements Reconciler {
               ctx.log.info({ ...where, state: clusterStatus_StateToJSON(state), metricsReasons: now.status?.metricsReasons }, "cluster metrics state");
             }
           }
-          return now;
         } catch (err) {
           ctx.signal.throwIfAborted();
+          failed = true;
           ctx.log.warn({ err, cluster: c.ref.name, namespace: c.ref.namespace }, "cannot write the cluster's metrics state");
-          return c.cluster;
         }
       }),
     );
-    return changed ? this.candidates(clusters) : candidates;
+    if (!changed) {
+      if (!failed) this.reported.set(candidates, readings);
+      return candidates;
+    }
+    // our writes are newer than the informer's copies: the namespace's candidates are built again with them
+    this.caches.candidates.invalidate(namespace);
+    return this.caches.candidates.get(namespace);
   }
 
   /** The status to write, or undefined when the stored one already says it all. */

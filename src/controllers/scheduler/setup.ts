@@ -18,6 +18,10 @@ import { realClock } from "../../client/clock.js";
 import type { Clock } from "../../client/clock.js";
 import { defaultPolicySettings, policyFromSettings } from "../../scheduling/settings.js";
 import type { PolicySettings } from "../../scheduling/settings.js";
+import type { KrakeObject } from "../../kinds/object.js";
+import type { Informer } from "../../controller/informer/informer.js";
+import { ApplicationEvents } from "./application-events.js";
+import { CandidateCache } from "./candidate-cache.js";
 import { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { MetricReadings } from "./metric-readings.js";
 import { Scheduler } from "./reconciler.js";
@@ -43,50 +47,114 @@ export const defaultSchedulerSettings: SchedulerSettings = {
 /**
  * Registers the scheduler: informers on Applications, Clusters, Clouds,
  * GlobalClouds, Metrics, GlobalMetrics and both kinds of MetricsProviders,
- * and one controller keyed by Application. A Cluster's change brings back
- * the Applications of its namespace; any other input brings back them all.
+ * and one controller keyed by Application. A Cluster's change that can
+ * change a decision (`clusterInputsChanged`) brings back the Applications of
+ * its namespace; any other input brings back them all. An Application's own
+ * change brings it back unless it is the echo of the scheduler's own write
+ * or leaves every decision input as it was (ApplicationEvents).
+ *
+ * What decisions share is kept until an input changes: the candidates of a
+ * namespace (CandidateCache, dropped on any Cluster, Cloud or GlobalCloud
+ * event) and the metric readings of a cycle (MetricReadings, which a Metric
+ * or provider change ends early).
  */
 export function setupScheduler(
   manager: Manager,
   opts: { settings: SchedulerSettings; workers: number; registry: Registry; clock?: Clock },
 ): { controller: Controller; scheduler: Scheduler } {
   const clock = opts.clock ?? realClock;
-  const apps = manager.informer(applicationKind).store;
-  const metrics = manager.informer(metricKind).store;
-  const globalMetrics = manager.informer(globalMetricKind).store;
-  const providers = manager.informer(metricsProviderKind).store;
-  const globalProviders = manager.informer(globalMetricsProviderKind).store;
-  const clusters = manager.informer(clusterKind).store;
+  const appInformer = manager.informer(applicationKind);
+  const apps = appInformer.store;
+  const metricInformer = manager.informer(metricKind);
+  const globalMetricInformer = manager.informer(globalMetricKind);
+  const providerInformer = manager.informer(metricsProviderKind);
+  const globalProviderInformer = manager.informer(globalMetricsProviderKind);
+  const clusterInformer = manager.informer(clusterKind);
+  const clusters = clusterInformer.store;
+  const clusterStatus = new ClusterMetricsStatus(manager.api.client(clusterKind), clusters);
+  const candidates = new CandidateCache({
+    clusters,
+    clouds: manager.informer(cloudKind).store,
+    globalClouds: manager.informer(globalCloudKind).store,
+    latest: (list) => clusterStatus.latest(list),
+  });
+  const readings = new MetricReadings({ cycleMs: opts.settings.metricsCycleMs, clock, registry: opts.registry, providerOptions: { timeoutMs: opts.settings.providerTimeoutMs } });
+  // dropped synchronously in the informers' handlers, before a worker can decide with them
+  onEveryChange(clusterInformer, (c) => candidates.invalidate(c.metadata?.namespace ?? ""));
+  onEveryChange(manager.informer(cloudKind), () => candidates.invalidate());
+  onEveryChange(manager.informer(globalCloudKind), () => candidates.invalidate());
+  const endCycle = () => readings.invalidate();
+  onEveryChange(metricInformer, endCycle);
+  onEveryChange(globalMetricInformer, endCycle);
+  onEveryChange(providerInformer, endCycle);
+  onEveryChange(globalProviderInformer, endCycle);
+
+  let controller: Controller | undefined;
+  const events = new ApplicationEvents((key) => controller?.enqueue(key));
   const scheduler = new Scheduler(
     {
       applications: apps,
-      clusters,
-      clouds: manager.informer(cloudKind).store,
-      globalClouds: manager.informer(globalCloudKind).store,
+      candidates,
       metricSources: () => ({
-        metrics: metrics.list(),
-        globalMetrics: globalMetrics.list(),
-        providers: providers.list(),
-        globalProviders: globalProviders.list(),
+        metrics: metricInformer.store.list(),
+        globalMetrics: globalMetricInformer.store.list(),
+        providers: providerInformer.store.list(),
+        globalProviders: globalProviderInformer.store.list(),
       }),
     },
     manager.api.client(applicationKind),
-    new MetricReadings({ cycleMs: opts.settings.metricsCycleMs, clock, registry: opts.registry, providerOptions: { timeoutMs: opts.settings.providerTimeoutMs } }),
-    new ClusterMetricsStatus(manager.api.client(clusterKind), clusters),
+    readings,
+    clusterStatus,
     new SchedulerMetrics(opts.registry),
+    events,
     { policy: policyFromSettings(opts.settings), rescheduleAfterMs: opts.settings.rescheduleAfterMs, clock },
   );
   const everyApp = () => [...apps.keys()];
-  let builder = controllerFor(manager, applicationKind)
+  const appsOfCluster = (change: Change<Cluster>) =>
+    change.type === "update" && !clusterInputsChanged(change.old, change.obj)
+      ? []
+      : apps.indexKeys(namespaceIndex, change.obj.metadata?.namespace ?? "");
+  controller = controllerFor(manager, applicationKind)
     .named("scheduler")
     .withWorkers(opts.workers)
-    .watches(clusterKind, (change: Change<Cluster>) => apps.indexKeys(namespaceIndex, change.obj.metadata?.namespace ?? ""));
-  builder = builder
+    .withEventFilter((change) => events.wants(change))
+    .watches(clusterKind, appsOfCluster)
     .watches(cloudKind, everyApp)
     .watches(globalCloudKind, everyApp)
     .watches(metricKind, everyApp)
     .watches(globalMetricKind, everyApp)
     .watches(metricsProviderKind, everyApp)
-    .watches(globalMetricsProviderKind, everyApp);
-  return { controller: builder.complete(scheduler), scheduler };
+    .watches(globalMetricsProviderKind, everyApp)
+    .complete(scheduler);
+  return { controller, scheduler };
+}
+
+/**
+ * Whether a cluster's change can change a decision: what the filters and
+ * the score read (labels, spec, state, deletion, the cloud it is bound to,
+ * the metrics reasons). The cluster observer's periodic status writes
+ * (nodes, kube_controller_triggered) change none of it, and would otherwise
+ * bring back every Application of the namespace each time.
+ */
+export function clusterInputsChanged(old: Cluster, next: Cluster): boolean {
+  return clusterInputs(old) !== clusterInputs(next);
+}
+
+function clusterInputs(c: Cluster): string {
+  const m = c.metadata;
+  const ref = c.status?.scheduledTo;
+  return JSON.stringify([
+    m?.uid ?? "",
+    m?.generation ?? 0,
+    m?.deleted?.getTime() ?? null,
+    m?.labels ?? {},
+    m?.inheritLabels ?? false,
+    c.status?.state ?? 0,
+    ref ? [ref.kind, ref.namespace, ref.name] : null,
+    Object.keys(c.status?.metricsReasons ?? {}).sort(),
+  ]);
+}
+
+function onEveryChange<T extends KrakeObject>(informer: Informer<T>, fn: (obj: T) => void): void {
+  informer.addEventHandler({ onAdd: fn, onUpdate: (_old, obj) => fn(obj), onDelete: fn });
 }

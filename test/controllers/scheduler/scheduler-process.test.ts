@@ -80,16 +80,29 @@ describe("krake-scheduler as a process (real krake-api, real etcd)", function ()
   it("binds a new Application to the cluster with the best metrics and explains why", async () => {
     await api.clients.applications.createApplication({ namespace: ns, application: application("a1"), blocking: "" });
     await poll(async () => (await getApp("a1")).status?.scheduledTo?.name === "c-fast", "a1 bound to c-fast");
-    // the placement's decision, then (its own status write brings it back) the same cluster confirmed
-    await poll(async () => (await getApp("a1")).status?.scheduling?.reasonCode === "CurrentIsBest", "the decision stored");
+    await poll(async () => (await getApp("a1")).status?.scheduling?.reasonCode === "Placed", "the decision stored");
     const s = (await getApp("a1")).status!.scheduling!;
-    expect([s.action, s.chosen?.name]).to.deep.equal(["stay", "c-fast"]);
-    expect(s.score, "(0.9·1 + 1·0.1) / (1 + 0.1): stickiness counts on the current cluster").to.be.closeTo((0.9 + 0.1) / 1.1, 1e-9);
-    expect(s.components.find((c) => c.kind === "stickiness")).to.deep.include({ value: 1, weight: 0.1 });
+    expect([s.action, s.chosen?.name]).to.deep.equal(["place", "c-fast"]);
+    expect(s.score, "(0.9·1 + 0·0.1) / (1 + 0.1): not bound yet, so no stickiness").to.be.closeTo(0.9 / 1.1, 1e-9);
+    expect(s.components.find((c) => c.kind === "stickiness")).to.deep.include({ value: 0, weight: 0.1 });
     const fast = s.components.find((c) => c.kind === "metric")!;
     expect([fast.name, fast.value, fast.normalized, fast.weight, fast.status]).to.deep.equal(["fast", 0.9, 0.9, 1, "ok"]);
     expect(s.scored.map((c) => c.cluster?.name)).to.deep.equal(["c-fast", "c-slow"]);
     expect(s.scored[1]!.score).to.be.closeTo(0.2 / 1.1, 1e-9);
+  });
+
+  it("decides an Application once: its own binding and status writes do not bring it back, a spec change does", async () => {
+    const decisionsOf = (name: string) => scheduler.logs.filter((l) => l.msg === "scheduled" && l.app === `${ns}/${name}`).map((l) => l.action);
+    await api.clients.applications.createApplication({ namespace: ns, application: application("once"), blocking: "" });
+    await poll(async () => (await getApp("once")).status?.scheduling?.reasonCode === "Placed", "once placed and its decision stored");
+    const app = await getApp("once");
+    app.spec!.backoff = 2;
+    await api.clients.applications.updateApplication({ namespace: ns, name: "once", application: app });
+    // the spec change's decision is logged after every decision the writes before it could have caused
+    await scheduler.waitForLog((l) => l.msg === "scheduled" && l.app === `${ns}/once` && l.action === "stay");
+    expect(decisionsOf("once")).to.deep.equal(["place", "stay"]);
+    await poll(async () => (await getApp("once")).status?.scheduling?.reasonCode === "CurrentIsBest", "the new decision stored");
+    expect((await getApp("once")).status!.scheduling!.chosen?.name).to.equal("c-fast");
   });
 
   it("moves the Application when its cluster goes OFFLINE, and says so", async () => {
@@ -125,7 +138,8 @@ describe("krake-scheduler as a process (real krake-api, real etcd)", function ()
     const port = await scheduler.httpPort();
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).to.match(/krake_scheduler_decisions_total\{action="place",reason="Placed"\} [1-9]/);
-    expect(text).to.match(/krake_scheduler_decisions_total\{action="move",reason="Evacuated"\} 1\n/);
+    // a1 and once, off c-fast when it went OFFLINE: one decision each
+    expect(text).to.match(/krake_scheduler_decisions_total\{action="move",reason="Evacuated"\} 2\n/);
     expect(text).to.match(/krake_scheduler_provider_queries_total\{provider="static",metric="fast"\} [1-9]/);
     expect(text).to.include("krake_scheduler_decision_seconds_bucket");
   });

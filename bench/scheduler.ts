@@ -61,9 +61,9 @@ for (const [flag, v] of Object.entries({ clusters: CLUSTERS, apps: APPS, workers
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: "${values[flag as keyof typeof values]}" is not a whole number >= 1`);
 }
 /**
- * One metrics cycle covers the whole run (the watchdog's bound: the placements take some 20-30 s, the
- * decisions that the scheduler's own writes bring back go on for longer), so provider queries per cycle
- * are the run's. Below the scheduler's metric_max_age_ms (300 s): the cycle's values stay fresh.
+ * One metrics cycle covers the whole run (the watchdog's bound; the placements take some 10-15 s), so
+ * provider queries per cycle are the run's. Below the scheduler's metric_max_age_ms (300 s): the cycle's
+ * values stay fresh.
  */
 const CYCLE_MS = 240_000;
 const NS = "bench-sched";
@@ -319,8 +319,8 @@ try {
       [...placedOn].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, n]) => `${c} ×${n}`).join(", ") + (placedOn.size > 3 ? ", …" : ""),
   });
 
-  // The scheduler goes on with the decisions its own writes bring back ("stay"). It is done when it is
-  // idle: under 5% of a core for 1 s (its /metrics may not answer while it is busy).
+  // The scheduler is done when it is idle: under 5% of a core for 1 s (its /metrics may not answer while
+  // it is busy). Its own writes bring nothing back, so this follows the last placement closely.
   const settleBy = performance.now() + Math.max(10, TIMEOUT_S - 40 - (performance.now() - startedAt) / 1000) * 1000;
   let settledAt: number | undefined;
   for (let last = processTicks(sched.pid) ?? 0, lastAt = performance.now(); performance.now() < settleBy; ) {

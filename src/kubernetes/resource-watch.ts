@@ -17,6 +17,8 @@ export interface ResourceWatchOptions {
   backoffMaxMs: number;
   onChange(type: ResourceEvent, obj: KubeObject): void;
   onError?(err: unknown): void;
+  /** After each successful list, once its changes were reported. */
+  onSynced?(): void;
 }
 
 export function objectKeyOf(obj: KubeObject): string {
@@ -88,6 +90,7 @@ export class ResourceWatch {
       if (!before) this.opts.onChange("added", o);
       else if (before.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.opts.onChange("modified", o);
     }
+    this.opts.onSynced?.();
     await this.watch();
   }
 

@@ -31,6 +31,15 @@ const secretsOf = (out: Manifest[]) => out.filter((r) => r.kind === "Secret");
 const decode = (s: Manifest, key: string) => Buffer.from(String((s.data as Obj)[key]), "base64").toString("utf8");
 const nameNs = (r: Manifest) => `${(r.metadata as Obj).namespace}/${(r.metadata as Obj).name}`;
 
+function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe("hooks: tokens", () => {
   it("are 43 URL-safe characters (32 random bytes) and differ each time", () => {
     const tokens = new Set(Array.from({ length: 50 }, generateHookToken));
@@ -41,7 +50,7 @@ describe("hooks: tokens", () => {
 
 describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
   it("without hooks: the manifest unchanged, no credentials, nothing to write", async () => {
-    const hooks = await HooksRuntime.load(settings());
+    const hooks = HooksRuntime.load(settings());
     const a = app([]);
     const out = await hooks.prepare(a, manifest());
     expect(out).to.deep.equal({ manifest: manifest(), statusChanged: false });
@@ -49,7 +58,7 @@ describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
   });
 
   it("complete: a token in status, the token Secret in every namespace the resources use, the variables in the workloads", async () => {
-    const hooks = await HooksRuntime.load(settings());
+    const hooks = HooksRuntime.load(settings());
     const a = app(["complete"]);
     const out = await hooks.prepare(a, manifest());
     expect(out.statusChanged).to.equal(true);
@@ -70,7 +79,7 @@ describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
   });
 
   it("keeps the token once made: a second prepare writes nothing and gives the same manifest", async () => {
-    const hooks = await HooksRuntime.load(settings());
+    const hooks = HooksRuntime.load(settings());
     const a = app(["complete", "shutdown"]);
     const first = await hooks.prepare(a, manifest());
     const second = await hooks.prepare(a, manifest());
@@ -84,7 +93,7 @@ describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
     s.shutdown.externalEndpoint = "https://public.example/ignored/path";
     s.shutdown.envToken = "MY_TOKEN";
     s.shutdown.envUrl = "MY_URL";
-    const hooks = await HooksRuntime.load(s);
+    const hooks = HooksRuntime.load(s);
     const out = await hooks.prepare(app(["shutdown"]), manifest());
     const secret = secretsOf(out.manifest)[0];
     expect((secret.metadata as Obj).name).to.equal("my-app-krake-shutdown-secret-token");
@@ -94,7 +103,7 @@ describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
   });
 
   it("a hook removed from spec.hooks loses its token (it opens nothing any more) and its Secrets", async () => {
-    const hooks = await HooksRuntime.load(settings());
+    const hooks = HooksRuntime.load(settings());
     const a = app(["complete"]);
     await hooks.prepare(a, manifest());
     a.spec!.hooks = [];
@@ -105,7 +114,7 @@ describe("hooks: the manifest seam (HooksRuntime.prepare)", () => {
   });
 
   it("an Application whose name makes no valid Secret name is refused with the reason", async () => {
-    const hooks = await HooksRuntime.load(settings());
+    const hooks = HooksRuntime.load(settings());
     const a = Application.fromPartial({ metadata: { name: "My_App", namespace: "ns" }, spec: { hooks: ["complete"] } });
     const err = await hooks.prepare(a, manifest()).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(HookError);
@@ -137,7 +146,7 @@ describe("hooks: the manifest seam with TLS (client certificates)", function () 
   after(() => pki.remove());
 
   it("a certificate for the hook user in status, the certs Secret per namespace, mounted at cert_dest", async () => {
-    const hooks = await HooksRuntime.load(tlsSettings, { apiCaPem });
+    const hooks = HooksRuntime.load(tlsSettings, { apiCaPem });
     expect(hooks.hasTls("complete")).to.equal(true);
     expect(hooks.hasTls("shutdown")).to.equal(false);
     const a = app(["complete", "shutdown"]);
@@ -158,7 +167,7 @@ describe("hooks: the manifest seam with TLS (client certificates)", function () 
   });
 
   it("keeps a stored certificate while it has more than 30 days left, and renews it after", async () => {
-    const hooks = await HooksRuntime.load(tlsSettings, { apiCaPem });
+    const hooks = HooksRuntime.load(tlsSettings, { apiCaPem });
     const a = app(["complete"]);
     await hooks.prepare(a, manifest());
     const first = a.status!.completeCert;
@@ -170,7 +179,7 @@ describe("hooks: the manifest seam with TLS (client certificates)", function () 
   });
 
   it("replaces a stored certificate of another issuer", async () => {
-    const hooks = await HooksRuntime.load(tlsSettings, { apiCaPem });
+    const hooks = HooksRuntime.load(tlsSettings, { apiCaPem });
     const a = app(["complete"], { completeToken: "t", completeCert: pki.leafCert, completeKey: pki.leafKey });
     expect((await hooks.prepare(a, manifest())).statusChanged).to.equal(true);
     expect(new X509Certificate(a.status!.completeCert!).checkIssued(new X509Certificate(pki.intermediateCert))).to.equal(true);
@@ -195,7 +204,7 @@ describe("hooks: settings are checked at startup", () => {
     it(what, async () => {
       const s = settings();
       change(s);
-      const err = await HooksRuntime.load(s).catch((e: unknown) => e);
+      const err = catching(() => HooksRuntime.load(s));
       expect(err).to.be.instanceOf(HookConfigError);
       expect((err as Error).message).to.match(message);
     });
@@ -205,7 +214,7 @@ describe("hooks: settings are checked at startup", () => {
     const s = settings();
     s.shutdown.intermediateSrc = "/nonexistent/intermediate.pem";
     s.shutdown.intermediateKeySrc = "/nonexistent/intermediate.key";
-    const err = await HooksRuntime.load(s).catch((e: unknown) => e);
+    const err = catching(() => HooksRuntime.load(s));
     expect(err).to.be.instanceOf(HookConfigError);
     expect((err as Error).message).to.match(/^hooks.shutdown: .*ENOENT/);
   });

@@ -12,15 +12,6 @@ import * as x509 from "@peculiar/x509";
 const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-/** The CA that signs the hook certificates, loaded once at startup. */
-export interface HookIssuer {
-  /** Its certificate, PEM (goes into every ca-bundle.pem after the API's CA). */
-  readonly certPem: string;
-  readonly cert: x509.X509Certificate;
-  readonly key: CryptoKey;
-  readonly signingAlgorithm: EcdsaParams | Algorithm;
-}
-
 export interface CertificatePair {
   cert: string;
   key: string;
@@ -41,43 +32,70 @@ const EC_CURVES: Record<string, { namedCurve: string; hash: string }> = {
   secp521r1: { namedCurve: "P-521", hash: "SHA-512" },
 };
 
-async function importSigningKey(key: KeyObject): Promise<{ key: CryptoKey; algorithm: EcdsaParams | Algorithm }> {
-  const pkcs8 = key.export({ type: "pkcs8", format: "der" });
+/** How the issuer's key signs: WebCrypto's import and signing parameters. */
+function signingParams(key: KeyObject): { importAs: RsaHashedImportParams | EcKeyImportParams; sign: Algorithm | EcdsaParams } {
   if (key.asymmetricKeyType === "rsa") {
-    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-    return { key: await subtle.importKey("pkcs8", pkcs8, algorithm, false, ["sign"]), algorithm };
+    const rsa = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+    return { importAs: rsa, sign: rsa };
   }
   if (key.asymmetricKeyType === "ec") {
     const curve = EC_CURVES[key.asymmetricKeyDetails?.namedCurve ?? ""];
     if (!curve) throw new HookCertificateError(`the intermediate key's curve ${key.asymmetricKeyDetails?.namedCurve} is not supported (P-256, P-384, P-521)`);
-    const key_ = await subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: curve.namedCurve }, false, ["sign"]);
-    return { key: key_, algorithm: { name: "ECDSA", hash: curve.hash } };
+    return { importAs: { name: "ECDSA", namedCurve: curve.namedCurve }, sign: { name: "ECDSA", hash: curve.hash } as EcdsaParams };
   }
   throw new HookCertificateError(`the intermediate key is ${key.asymmetricKeyType}; RSA or ECDSA keys can sign hook certificates`);
 }
 
-/**
- * Loads the intermediate CA from PEM text: its certificate must be a CA, match
- * the key, and be valid now. Errors say which of these failed.
- */
-export async function loadHookIssuer(certPem: string, keyPem: string, now = new Date()): Promise<HookIssuer> {
-  let nodeCert: NodeX509;
-  let keyObject: KeyObject;
-  try {
-    nodeCert = new NodeX509(certPem);
-  } catch (err) {
-    throw new HookCertificateError(`the intermediate certificate is not a PEM certificate: ${(err as Error).message}`);
+/** The CA that signs the hook certificates: checked at startup (synchronously), its key imported into WebCrypto on first use. */
+export class HookIssuer {
+  /** Its certificate, PEM (goes into every ca-bundle.pem after the API's CA). */
+  readonly certPem: string;
+  readonly cert: x509.X509Certificate;
+  private readonly params: ReturnType<typeof signingParams>;
+  private key: Promise<CryptoKey> | undefined;
+
+  private constructor(nodeCert: NodeX509, private readonly keyObject: KeyObject) {
+    this.certPem = nodeCert.toString();
+    this.cert = new x509.X509Certificate(nodeCert.raw);
+    this.params = signingParams(keyObject);
   }
-  try {
-    keyObject = createPrivateKey(keyPem);
-  } catch (err) {
-    throw new HookCertificateError(`the intermediate key is not a PEM private key: ${(err as Error).message}`);
+
+  /**
+   * From PEM text: the certificate must be a CA, match the key, and be valid
+   * now. Errors (HookCertificateError) say which of these failed.
+   */
+  static load(certPem: string, keyPem: string, now = new Date()): HookIssuer {
+    let nodeCert: NodeX509;
+    let keyObject: KeyObject;
+    try {
+      nodeCert = new NodeX509(certPem);
+    } catch (err) {
+      throw new HookCertificateError(`the intermediate certificate is not a PEM certificate: ${(err as Error).message}`);
+    }
+    try {
+      keyObject = createPrivateKey(keyPem);
+    } catch (err) {
+      throw new HookCertificateError(`the intermediate key is not a PEM private key: ${(err as Error).message}`);
+    }
+    if (!nodeCert.ca) throw new HookCertificateError(`the intermediate certificate (${nodeCert.subject.replace(/\n/g, ", ")}) is not a CA (basicConstraints CA:TRUE)`);
+    if (!nodeCert.checkPrivateKey(keyObject)) throw new HookCertificateError("the intermediate key does not belong to the intermediate certificate");
+    if (new Date(nodeCert.validTo) < now) throw new HookCertificateError(`the intermediate certificate expired on ${nodeCert.validTo}`);
+    return new HookIssuer(nodeCert, keyObject);
   }
-  if (!nodeCert.ca) throw new HookCertificateError(`the intermediate certificate (${nodeCert.subject.replace(/\n/g, ", ")}) is not a CA (basicConstraints CA:TRUE)`);
-  if (!nodeCert.checkPrivateKey(keyObject)) throw new HookCertificateError("the intermediate key does not belong to the intermediate certificate");
-  if (new Date(nodeCert.validTo) < now) throw new HookCertificateError(`the intermediate certificate expired on ${nodeCert.validTo}`);
-  const { key, algorithm } = await importSigningKey(keyObject);
-  return { certPem: nodeCert.toString(), cert: new x509.X509Certificate(nodeCert.raw), key, signingAlgorithm: algorithm };
+
+  get signingAlgorithm(): Algorithm | EcdsaParams {
+    return this.params.sign;
+  }
+
+  signingKey(): Promise<CryptoKey> {
+    this.key ??= subtle.importKey("pkcs8", this.keyObject.export({ type: "pkcs8", format: "der" }), this.params.importAs, false, ["sign"]);
+    return this.key;
+  }
+}
+
+/** HookIssuer.load as a function (the tests' and the runtime's entry). */
+export function loadHookIssuer(certPem: string, keyPem: string, now = new Date()): HookIssuer {
+  return HookIssuer.load(certPem, keyPem, now);
 }
 
 /** The issuer's subject with its CN replaced by `commonName` (Krake copies the intermediate's subject). */
@@ -104,7 +122,7 @@ export async function issueHookCertificate(issuer: HookIssuer, commonName: strin
     notAfter: new Date(now.getTime() + HOOK_CERT_VALIDITY_MS),
     signingAlgorithm: issuer.signingAlgorithm,
     publicKey: keys.publicKey,
-    signingKey: issuer.key,
+    signingKey: await issuer.signingKey(),
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),

@@ -3,7 +3,7 @@
  * `hooks:` settings: `prepare` is the manifest seam (credentials into status,
  * the transformed manifest out).
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import type { Application } from "../../../../gen/krake/kubernetes/v1/application.js";
 import { ApplicationStatus } from "../../../../gen/krake/kubernetes/v1/application.js";
 import { loadHookIssuer } from "./certificate.js";
@@ -25,8 +25,8 @@ export interface HooksRuntimeOptions {
    * when the API's certificate chains to system roots.
    */
   apiCaPem?: string;
-  /** Reads the intermediate files (tests may hand in PEM text). */
-  readText?: (path: string) => Promise<string>;
+  /** Reads the intermediate files. */
+  readText?: (path: string) => string;
 }
 
 export interface PreparedManifest {
@@ -46,12 +46,13 @@ export class HooksRuntime {
   /**
    * Validates the settings and loads each hook's intermediate CA (a hook with
    * `intermediate_src` gives its applications a client certificate). Throws
-   * HookConfigError naming every problem.
+   * HookConfigError naming every problem. Synchronous, so that a controller
+   * checks it while it starts, before it acts.
    */
-  static async load(settings: HooksSettings, opts: HooksRuntimeOptions = {}): Promise<HooksRuntime> {
+  static load(settings: HooksSettings, opts: HooksRuntimeOptions = {}): HooksRuntime {
     const errors = validateHooksSettings(settings);
     if (errors.length > 0) throw new HookConfigError(errors.join("; "));
-    const read = opts.readText ?? ((path: string) => readFile(path, "utf8"));
+    const read = opts.readText ?? ((path: string) => readFileSync(path, "utf8"));
     const issuers: Partial<Record<HookName, { issuer: HookIssuer; hookUser: string }>> = {};
     const caBundles: Partial<Record<HookName, string>> = {};
     for (const hook of HOOK_NAMES) {
@@ -59,7 +60,7 @@ export class HooksRuntime {
       if (s.intermediateSrc === "") continue;
       let issuer: HookIssuer;
       try {
-        issuer = await loadHookIssuer(await read(s.intermediateSrc), await read(s.intermediateKeySrc));
+        issuer = loadHookIssuer(read(s.intermediateSrc), read(s.intermediateKeySrc));
       } catch (err) {
         throw new HookConfigError(`hooks.${hook}: ${(err as Error).message}`);
       }

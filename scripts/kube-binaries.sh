@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
-# Builds the member-cluster binaries the Kubernetes tests run (kube-apiserver, and the etcd 3.6 it is built with)
+# Builds the member-cluster binaries the Kubernetes tests run (kube-apiserver, kube-controller-manager,
+# kube-scheduler, the etcd 3.6 they are built with, and KWOK for fake nodes)
 # from the Go module proxy, once, into a cache outside the clone, and prints the directory holding them.
 #
 #   scripts/kube-binaries.sh            # prints the directory (builds first when needed)
 #
-# KUBEBUILDER_ASSETS (a directory with kube-apiserver and etcd) wins when set; so do binaries already on
+# KUBEBUILDER_ASSETS (a directory with all five) wins when set; so do binaries already on
 # PATH when both are there. The cache is $KRAKE_KUBE_CACHE (default ~/.cache/krake-kube/<version>), so a
 # fresh clone on the same machine reuses what an earlier run built.
 set -euo pipefail
 
 KUBE_VERSION="${KRAKE_KUBE_VERSION:-v1.36.3}"
+KWOK_VERSION="${KRAKE_KWOK_VERSION:-v0.7.0}"
 STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
 CACHE="${KRAKE_KUBE_CACHE:-$HOME/.cache/krake-kube/$KUBE_VERSION}"
 
+binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 have_all() {
-  [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]
+  local b
+  for b in "${binaries[@]}"; do [ -x "$1/$b" ] || return 1; done
 }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   if have_all "$KUBEBUILDER_ASSETS"; then echo "$KUBEBUILDER_ASSETS"; exit 0; fi
-  echo "kube-binaries: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd" >&2
+  echo "kube-binaries: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks one of: ${binaries[*]}" >&2
   exit 1
 fi
 if have_all "$CACHE/bin"; then echo "$CACHE/bin"; exit 0; fi
 
 if ! command -v go >/dev/null 2>&1; then
   echo "kube-binaries: Go is not installed; the Kubernetes tests need it to build kube-apiserver $KUBE_VERSION" >&2
-  echo "  from the Go module proxy (or set KUBEBUILDER_ASSETS to a directory with kube-apiserver and etcd)." >&2
+  echo "  from the Go module proxy (or set KUBEBUILDER_ASSETS to a directory with ${binaries[*]})." >&2
   exit 1
 fi
 
@@ -61,9 +65,11 @@ package tools
 import (
 	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
 GO
-echo "kube-binaries: building kube-apiserver $KUBE_VERSION (staging $STAGING_VERSION) and etcd into $CACHE/bin" >&2
+echo "kube-binaries: building Kubernetes $KUBE_VERSION (staging $STAGING_VERSION), etcd and kwok $KWOK_VERSION into $CACHE/bin" >&2
 go mod tidy >&2
 # etcd: the release kube-apiserver's own go.mod pins (etcd's module cannot be `go install`ed: its go.mod has replaces).
 etcd_version="$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
@@ -74,6 +80,13 @@ build() { # build <package> <binary> [ldflags]
 }
 build k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver \
   "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
+build k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
+build k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
 build go.etcd.io/etcd/server/v3 etcd
-echo "kube-binaries: kube-apiserver $KUBE_VERSION, etcd $etcd_version built in $(( $(date +%s) - start )) s; cache $(du -sh "$CACHE" | cut -f1) (+ Go module and build caches)" >&2
+# KWOK plays the kubelet of fake nodes (pods become Running and Ready): a module of its own, go-installable.
+if [ ! -x "$CACHE/bin/kwok" ]; then
+  GOBIN="$CACHE/kwok.tmp" go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+  mv "$CACHE/kwok.tmp/kwok" "$CACHE/bin/kwok" && rm -rf "$CACHE/kwok.tmp"
+fi
+echo "kube-binaries: Kubernetes $KUBE_VERSION, etcd $etcd_version, kwok $KWOK_VERSION built in $(( $(date +%s) - start )) s; cache $(du -sh "$CACHE" | cut -f1) (+ Go module and build caches)" >&2
 echo "$CACHE/bin"

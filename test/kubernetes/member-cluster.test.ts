@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, Watch } from "@kubernetes/client-node";
+import type { V1Deployment } from "@kubernetes/client-node";
 import { startKubeCluster } from "../fixtures/kube-cluster.js";
 import type { KubeCluster } from "../fixtures/kube-cluster.js";
 import { kubeConfigFrom } from "../../src/kubernetes/kube-config.js";
@@ -47,6 +48,50 @@ describe("member clusters (real kube-apiserver + etcd, test/fixtures/kube-cluste
     await cluster.startApiServer();
     const ns = await core.readNamespace({ name: "krake-smoke" });
     expect(ns.metadata?.name).to.equal("krake-smoke");
+  });
+});
+
+describe("member clusters with workloads (kube-controller-manager, kube-scheduler, KWOK)", function () {
+  this.timeout(180_000);
+  let cluster: KubeCluster;
+  before(async () => {
+    cluster = await startKubeCluster({ workloads: true, nodes: 2 });
+  });
+  after(async () => cluster?.remove());
+
+  it("runs a Deployment's pods on the fake nodes until it is ready", async () => {
+    const kc = cluster.kubeConfig();
+    const ready = new Promise<V1Deployment>((resolve, reject) => {
+      void new Watch(kc)
+        .watch(
+          "/apis/apps/v1/namespaces/default/deployments",
+          { fieldSelector: "metadata.name=web" },
+          (_type: string, d: V1Deployment) => {
+            if (d.status?.readyReplicas === 3) resolve(d);
+          },
+          (err: unknown) => err && reject(err as Error),
+        )
+        .catch(reject);
+    });
+    await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: "default",
+      body: {
+        metadata: { name: "web" },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+        },
+      },
+    });
+    const deployment = await ready;
+    expect(deployment.status?.availableReplicas).to.equal(3);
+    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: "default", labelSelector: "app=web" });
+    expect(pods.items).to.have.length(3);
+    for (const pod of pods.items) {
+      expect(pod.status?.phase).to.equal("Running");
+      expect(cluster.nodeNames).to.include(pod.spec?.nodeName);
+    }
   });
 });
 

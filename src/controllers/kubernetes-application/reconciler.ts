@@ -335,8 +335,8 @@ export class ApplicationController implements Reconciler {
     status.migrationRetries += 1;
     const waitMs = this.d.settings.migrationRetryTimeoutMs * status.migrationRetries;
     status.migrationTimeout = Math.ceil((this.d.clock.now() + waitMs) / 1000);
-    // Back on the old copy, which never stopped: the observer says how it is.
-    status.state = State.RECONCILING;
+    // Back on the old copy, which never stopped: the observer says how it is (and keeps the reason).
+    status.state = State.RUNNING;
     status.reason = {
       code: Reason_Code.RECONCILE_FAILED,
       message: `migration from ${from.name} to ${to.name} failed (attempt ${status.migrationRetries} of ${this.d.settings.migrationRetryMax}): ${why}`,

@@ -108,7 +108,7 @@ describe("krake-controller-kubernetes-application against real member clusters",
     const log = pino({ level: process.env.KRAKE_TEST_LOG ?? "silent" });
     manager = new Manager({ api: new ApiConnection(api.address), log });
     setupApplicationController(manager, {
-      settings: { ...defaultApplicationSettings, deletionTimeoutMs: 3_000, requestTimeoutMs: 3_000, observerResyncMs: 10_000 },
+      settings: { ...defaultApplicationSettings, deletionTimeoutMs: 3_000, requestTimeoutMs: 3_000, observerResyncMs: 10_000, migrationReadyTimeoutMs: 6_000 },
       workers: 4,
       log,
     });
@@ -274,6 +274,54 @@ describe("krake-controller-kubernetes-application against real member clusters",
     await viewA.until("apps/v1", "Deployment", "default", "move", (o) => !o, "the old copy deleted");
     await viewA.until("v1", "ConfigMap", "default", "move", (o) => !o, "the old ConfigMap deleted");
     await until("move", (x) => x?.status?.runningOn?.name === "b" && x.status.state === State.RUNNING, "RUNNING on b");
+  });
+
+  it("rolls a migration back when the new copy is not ready in time: the old copy stays, migration_retries and migration_timeout are set", async () => {
+    await createApp("stay", [deployment("stay", 1)], "a");
+    await viewA.until("apps/v1", "Deployment", "default", "stay", (o) => !!o, "on a");
+    await kubeletA.deploymentReady("default", "stay");
+    await until("stay", (x) => x?.status?.state === State.RUNNING, "RUNNING on a");
+    await bind("stay", "b");
+    await viewB.until("apps/v1", "Deployment", "default", "stay", (o) => !!o, "the new copy on b");
+    // Nobody makes it ready: after migration_ready_timeout_ms (6 s here) the move is undone.
+    await viewB.until("apps/v1", "Deployment", "default", "stay", (o) => !o, "the new copy deleted", 30_000);
+    await until("stay", (x) => x?.status?.migrationRetries === 1 && x.status.state === State.RUNNING, "rolled back, RUNNING");
+    const status = app("stay")!.status!;
+    expect(status.runningOn?.name).to.equal("a");
+    expect(status.reason).to.deep.include({ code: Reason_Code.RECONCILE_FAILED });
+    expect(status.reason!.message).to.match(/migration from a to b failed \(attempt 1 of 10\): the new copy was not ready within 6 s/);
+    expect(status.migrationTimeout * 1000).to.be.greaterThan(Date.now() + 30_000);
+    expect(await viewA.get("apps/v1", "Deployment", "default", "stay")).to.not.equal(undefined);
+  });
+
+  it("applies Namespaces and CRDs before what needs them, custom resources included, and deletes in reverse", async () => {
+    const crd: Manifest = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: {
+        group: "example.com",
+        scope: "Namespaced",
+        names: { plural: "widgets", singular: "widget", kind: "Widget" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer" } } } } } } }],
+      },
+    };
+    const widget: Manifest = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w1", namespace: "team" }, spec: { size: 3 } };
+    const namespace: Manifest = { apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } };
+    const conf: Manifest = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "conf", namespace: "team" }, data: { a: "1" } };
+    // Written in the worst order on purpose.
+    await createApp("crd", [widget, conf, crd, namespace], "a");
+    await until("crd", (x) => x?.status?.state === State.RUNNING, "RUNNING");
+    const w = await viewA.get("example.com/v1", "Widget", "team", "w1");
+    expect((w!.spec as { size: number }).size).to.equal(3);
+    expect(app("crd")!.status!.lastObservedManifest).to.have.length(4);
+    await appClient().delete(ns, "crd");
+    await until("crd", (x) => !x, "the Application gone");
+    expect(await viewA.get("example.com/v1", "Widget", "team", "w1")).to.equal(undefined);
+    expect(await viewA.get("v1", "ConfigMap", "team", "conf")).to.equal(undefined);
+    // No namespace controller runs in the member cluster: the Namespace stays Terminating.
+    const team = await viewA.get("v1", "Namespace", "", "team");
+    expect(team === undefined || !!team.metadata?.deletionTimestamp).to.equal(true);
   });
 
   it("an Application made of a CSAR archive is FAILED with a reason saying it is not supported", async () => {

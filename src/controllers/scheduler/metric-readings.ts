@@ -2,9 +2,8 @@ import type { Registry } from "prom-client";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { Reason } from "../../../gen/krake/core/v1/types.js";
 import type { Clock } from "../../client/clock.js";
-import type { Candidate } from "../../scheduling/index.js";
 import { MetricsFetcher, readMetrics } from "../../scheduling/providers/index.js";
-import type { MetricSources, ProviderOptions, Readings } from "../../scheduling/providers/index.js";
+import type { MetricSources, MetricUser, ProviderOptions, Readings } from "../../scheduling/providers/index.js";
 
 /**
  * The metric values the scheduler decides with. One MetricsFetcher serves a
@@ -21,7 +20,7 @@ export class MetricReadings {
   private fetcher: MetricsFetcher | undefined;
   private startedAt = 0;
   private cycle: MetricSources | undefined;
-  private readonly shared = new WeakMap<readonly Candidate[], { fetcher: MetricsFetcher; readings: Promise<Readings> }>();
+  private readonly shared = new WeakMap<readonly MetricUser[], { fetcher: MetricsFetcher; readings: Promise<Readings> }>();
 
   constructor(
     private readonly opts: { cycleMs: number; clock: Clock; registry: Registry; providerOptions: Partial<ProviderOptions> },
@@ -32,7 +31,7 @@ export class MetricReadings {
    * left out of the decision for FAILING_METRICS is read too, or it could
    * never come back.
    */
-  read(candidates: readonly Candidate[], sources: () => MetricSources, signal: AbortSignal): Promise<Readings> {
+  read(candidates: readonly MetricUser[], sources: () => MetricSources, signal: AbortSignal): Promise<Readings> {
     const now = this.opts.clock.now();
     if (!this.fetcher || !this.cycle || now - this.startedAt >= this.opts.cycleMs) {
       this.cycle = sources();
@@ -64,7 +63,7 @@ export class MetricReadings {
  * reference that cannot resolve (a namespaced metric inherited from a
  * GlobalCloud) is INVALID_METRIC (91), as the fetcher would say.
  */
-export function failingMetrics(candidate: Candidate, readings: Readings): Record<string, Reason> {
+export function failingMetrics(candidate: MetricUser, readings: Readings): Record<string, Reason> {
   const reasons: Record<string, Reason> = {};
   for (const m of candidate.metrics) {
     if (Object.prototype.hasOwnProperty.call(reasons, m.name)) continue;

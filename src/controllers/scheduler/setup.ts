@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import { ClusterStatus_State as ClusterState } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import {
   cloudKind,
@@ -22,6 +23,7 @@ import type { KrakeObject } from "../../kinds/object.js";
 import type { Informer } from "../../controller/informer/informer.js";
 import { ApplicationEvents } from "./application-events.js";
 import { CandidateCache } from "./candidate-cache.js";
+import { CloudBinder, cloudPlacementInputs, needsCloud } from "./cloud-binder.js";
 import { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { MetricReadings } from "./metric-readings.js";
 import { Scheduler } from "./reconciler.js";
@@ -47,7 +49,8 @@ export const defaultSchedulerSettings: SchedulerSettings = {
 /**
  * Registers the scheduler: informers on Applications, Clusters, Clouds,
  * GlobalClouds, Metrics, GlobalMetrics and both kinds of MetricsProviders,
- * and one controller keyed by Application. A Cluster's change that can
+ * one controller keyed by Application and one keyed by Cluster, which binds
+ * clusters without a kubeconfig to a cloud (CloudBinder). A Cluster's change that can
  * change a decision (`clusterInputsChanged`) brings back the Applications of
  * its namespace; any other input brings back them all. An Application's own
  * change brings it back unless it is the echo of the scheduler's own write
@@ -61,7 +64,7 @@ export const defaultSchedulerSettings: SchedulerSettings = {
 export function setupScheduler(
   manager: Manager,
   opts: { settings: SchedulerSettings; workers: number; registry: Registry; clock?: Clock },
-): { controller: Controller; scheduler: Scheduler } {
+): { controller: Controller; scheduler: Scheduler; cloudController: Controller } {
   const clock = opts.clock ?? realClock;
   const appInformer = manager.informer(applicationKind);
   const apps = appInformer.store;
@@ -89,25 +92,27 @@ export function setupScheduler(
   onEveryChange(providerInformer, endCycle);
   onEveryChange(globalProviderInformer, endCycle);
 
+  const policy = policyFromSettings(opts.settings);
+  const metricSources = () => ({
+    metrics: metricInformer.store.list(),
+    globalMetrics: globalMetricInformer.store.list(),
+    providers: providerInformer.store.list(),
+    globalProviders: globalProviderInformer.store.list(),
+  });
   let controller: Controller | undefined;
   const events = new ApplicationEvents((key) => controller?.enqueue(key));
   const scheduler = new Scheduler(
     {
       applications: apps,
       candidates,
-      metricSources: () => ({
-        metrics: metricInformer.store.list(),
-        globalMetrics: globalMetricInformer.store.list(),
-        providers: providerInformer.store.list(),
-        globalProviders: globalProviderInformer.store.list(),
-      }),
+      metricSources,
     },
     manager.api.client(applicationKind),
     readings,
     clusterStatus,
     new SchedulerMetrics(opts.registry),
     events,
-    { policy: policyFromSettings(opts.settings), rescheduleAfterMs: opts.settings.rescheduleAfterMs, clock },
+    { policy, rescheduleAfterMs: opts.settings.rescheduleAfterMs, clock },
   );
   const everyApp = () => [...apps.keys()];
   const appsOfCluster = (change: Change<Cluster>) =>
@@ -126,7 +131,29 @@ export function setupScheduler(
     .watches(metricsProviderKind, everyApp)
     .watches(globalMetricsProviderKind, everyApp)
     .complete(scheduler);
-  return { controller, scheduler };
+
+  // Krake's Cluster→Cloud scheduling: a second controller, keyed by Cluster
+  const cloudInformer = manager.informer(cloudKind);
+  const globalCloudInformer = manager.informer(globalCloudKind);
+  const binder = new CloudBinder(
+    { clusters, clouds: cloudInformer.store, globalClouds: globalCloudInformer.store, metricSources },
+    manager.api.client(clusterKind),
+    readings,
+    { metricMaxAgeMs: policy.metricMaxAgeMs, clock },
+  );
+  const clustersNeedingCloud = () => [...clusters.keys()].filter((key) => needsCloud(clusters.get(key)));
+  const cloudController = controllerFor(manager, clusterKind)
+    .named("cloud-scheduler")
+    .withWorkers(Math.max(1, Math.min(opts.workers, 4)))
+    .withEventFilter((change) => change.type !== "update" || cloudPlacementInputs(change.old) !== cloudPlacementInputs(change.obj))
+    .watches(cloudKind, clustersNeedingCloud)
+    .watches(globalCloudKind, clustersNeedingCloud)
+    .watches(metricKind, clustersNeedingCloud)
+    .watches(globalMetricKind, clustersNeedingCloud)
+    .watches(metricsProviderKind, clustersNeedingCloud)
+    .watches(globalMetricsProviderKind, clustersNeedingCloud)
+    .complete(binder);
+  return { controller, scheduler, cloudController };
 }
 
 /**
@@ -149,7 +176,9 @@ function clusterInputs(c: Cluster): string {
     m?.deleted?.getTime() ?? null,
     m?.labels ?? {},
     m?.inheritLabels ?? false,
-    c.status?.state ?? 0,
+    // ONLINE or not is what the filter reads (a cluster that fails to get a cloud goes DEGRADED on each retry)
+    c.status?.state === ClusterState.ONLINE,
+    c.status?.state === ClusterState.FAILING_METRICS,
     ref ? [ref.kind, ref.namespace, ref.name] : null,
     Object.keys(c.status?.metricsReasons ?? {}).sort(),
   ]);

@@ -19,4 +19,4 @@ export { StaticProvider } from "./static.js";
 
 // For the scheduler and the API's dry run: the MetricValues of some candidates.
 export { readMetrics } from "./readings.js";
-export type { Readings } from "./readings.js";
+export type { MetricUser, Readings } from "./readings.js";

@@ -1,7 +1,11 @@
 import type { Reason } from "../../../gen/krake/core/v1/types.js";
-import type { Candidate } from "../candidates.js";
 import type { MetricDefinition, MetricReading, MetricValues } from "../metrics.js";
 import type { MetricSources, MetricsFetcher } from "./fetcher.js";
+
+/** Whatever refers to metrics: a cluster Candidate, a CloudCandidate. */
+export interface MetricUser {
+  readonly metrics: readonly { readonly name: string; readonly namespaced: boolean; readonly key: string | undefined }[];
+}
 
 /** What reading the metrics of some candidates came to. */
 export interface Readings {
@@ -20,7 +24,7 @@ export interface Readings {
  */
 export async function readMetrics(
   fetcher: MetricsFetcher,
-  candidates: readonly Candidate[],
+  candidates: readonly MetricUser[],
   sources: MetricSources,
   signal?: AbortSignal,
 ): Promise<Readings> {

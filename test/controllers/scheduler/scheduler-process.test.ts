@@ -134,6 +134,18 @@ describe("krake-scheduler as a process (real krake-api, real etcd)", function ()
     ]);
   });
 
+  it("tells an Application asking for automatic cluster creation that fits no cluster why it waits, in status.reason", async () => {
+    const auto = application("auto", ["tier=gpu"]);
+    auto.spec!.autoClusterCreate = true;
+    await api.clients.applications.createApplication({ namespace: ns, application: auto, blocking: "" });
+    await poll(async () => (await getApp("auto")).status?.state === AppState.DEGRADED, "auto DEGRADED");
+    const status = (await getApp("auto")).status!;
+    expect(status.scheduling?.reasonCode).to.equal("ClusterCreationRequired");
+    expect(status.reason?.code).to.equal(Reason_Code.NO_SUITABLE_RESOURCE);
+    expect(status.reason?.message).to.include("infrastructure controller");
+    expect(status.scheduledTo).to.equal(undefined);
+  });
+
   it("counts its decisions in /metrics", async () => {
     const port = await scheduler.httpPort();
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -248,6 +248,16 @@ describe("application hooks against a real krake-api and member cluster", functi
     });
   });
 
+  it("an Application whose name makes no valid Secret name is not applied; its status says why", async () => {
+    await createApp("Bad_Name", [deployment("bad")], { hooks: ["complete"] });
+    await until("Bad_Name", (a) => !!a?.status?.reason?.message, "a reason");
+    const status = app("Bad_Name")!.status!;
+    expect([State.DEGRADED, State.FAILED]).to.include(status.state);
+    expect(status.reason!.message).to.contain('the hook Secret name "Bad_Name-krake-complete-secret-token" is not a valid Kubernetes name');
+    expect(await view.get("apps/v1", "Deployment", "default", "bad")).to.equal(undefined);
+    await appClient().delete(ns, "Bad_Name", { force: true });
+  });
+
   describe("shutdown", () => {
     let endpoint: ShutdownEndpoint;
     beforeEach(async () => {
@@ -304,6 +314,16 @@ describe("application hooks against a real krake-api and member cluster", functi
       await until("stubborn", (a) => a === undefined, "gone after retry", 20_000);
       expect(endpoint.calls).to.have.length(3);
       await view.until("apps/v1", "Deployment", "default", "stubborn", (o) => !o, "the Deployment removed");
+    });
+
+    it("an application without a Service named shutdown cannot be asked: the reason says so", async () => {
+      await createApp("mute", [deployment("mute")], { hooks: ["shutdown"], shutdownGraceTime: 0, shutdownRetryCount: 0, shutdownFailureStrategy: "give_up" });
+      await until("mute", (a) => !!a?.status?.runningOn, "applied");
+      await appClient().delete(ns, "mute");
+      await until("mute", (a) => a?.status?.state === State.DEGRADED, "DEGRADED", 20_000);
+      expect(app("mute")!.status!.reason!.message).to.contain('(last: the application exposes no Service named "shutdown" (status.services.shutdown))');
+      expect(endpoint.calls).to.deep.equal([]);
+      await appClient().delete(ns, "mute", { force: true });
     });
 
     it("delete: an application that fails its shutdown calls has its resources deleted anyway, with the reason", async () => {

@@ -61,4 +61,27 @@ describe("scheduler: metric readings", () => {
     ]);
     expect([...read.values.keys()].sort(), "the unresolvable reference was not queried").to.deep.equal(["high", "missing", "orphan", "up"]);
   });
+
+  it("shares one candidate array's readings within a cycle, and reads again with the new objects once invalidate() ends it", async () => {
+    const registry = new Registry();
+    const r = new MetricReadings({ cycleMs: 60 * 60_000, clock: realClock, registry, providerOptions: {} });
+    const queries = async () => {
+      const text = await registry.getSingleMetricAsString("krake_scheduler_provider_queries_total");
+      const samples = text.split("\n").filter((l) => l.startsWith("krake_scheduler_provider_queries_total{"));
+      return samples.reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+    };
+    let current = sources;
+    const candidates = buildCandidates([cluster("c", { metrics: [["up", 1]] })]);
+    const first = await r.read(candidates, () => current, signal);
+    expect(await r.read(candidates, () => current, signal), "the same array: the same Readings").to.equal(first);
+    const other = await r.read(buildCandidates([cluster("d", { metrics: [["up", 1]] })]), () => current, signal);
+    expect(other).not.to.equal(first);
+    expect(await queries(), "one query for the cycle, however many arrays").to.equal(1);
+
+    current = { ...sources, globalProviders: [GlobalMetricsProvider.fromPartial({ metadata: { name: "static" }, spec: { type: "static", static: { metrics: { up: 0.75 } } } })] };
+    expect((await r.read(candidates, () => current, signal)).values.get("up"), "still the cycle's objects").to.include({ value: 0.5 });
+    r.invalidate();
+    expect((await r.read(candidates, () => current, signal)).values.get("up")).to.include({ value: 0.75 });
+    expect(await queries()).to.equal(2);
+  });
 });

@@ -76,7 +76,7 @@ export function kindOperations<T extends KrakeObject>(registry: Registry<T>, des
         operation = object((ctx, req) => registry.updateStatus(ctx, ns(req), str(req.name), body(req)));
         break;
       case "update":
-        operation = object((ctx, req) => registry.update(ctx, ns(req), str(req.name), body(req)));
+        operation = object((ctx, req) => registry.update(ctx, ns(req), str(req.name), body(req), str(req.blocking)));
         break;
       case "delete":
         operation = object((ctx, req) =>

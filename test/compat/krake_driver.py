@@ -174,7 +174,6 @@ async def subresources(k8s, infra, session):
     cluster = fixture("cluster.json", Cluster, name="sub-cluster")
     app = fixture("application.json", Application, name="sub-app")
     app.spec.hooks = ["complete", "shutdown"]
-    app.spec.shutdown_grace_time = None
     ref = ResourceRef(api="kubernetes", kind="Cluster", namespace=NS, name="sub-cluster")
 
     async def create_both():
@@ -182,10 +181,9 @@ async def subresources(k8s, infra, session):
         created = await k8s.create_application(body=app, namespace=NS)
         expect(created.status.container_health is not None, "no container_health")
         expect(created.status.retries is None, f"status.retries {created.status.retries!r}, Krake: None")
-        for f in ("shutdown_grace_time", "shutdown_failure_strategy", "shutdown_retry_count"):
-            expect(getattr(created.spec, f) is None, f"spec.{f} = {getattr(created.spec, f)!r}, Krake: None")
-        expect(created.spec.storage_migration == "none",
-               f"spec.storage_migration {created.spec.storage_migration!r}")
+        # Krake 1.0.1 knows no shutdown_failure_strategy, shutdown_retry_count or storage_migration (the
+        # gateway tests check those); its shutdown_grace_time may not be null, and defaults to 30.
+        expect(created.spec.shutdown_grace_time == 30, f"spec.shutdown_grace_time {created.spec.shutdown_grace_time!r}")
 
     async def bind_application():
         bound = await k8s.update_application_binding(body=ClusterBinding(cluster=ref), namespace=NS, name="sub-app")
@@ -196,7 +194,8 @@ async def subresources(k8s, infra, session):
         got = await k8s.read_application(namespace=NS, name="sub-app")
         got.status.state = ApplicationState.RUNNING
         got.status.running_on = ref
-        got.status.kube_controller_triggered = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+        # Milliseconds: microseconds are truncated on the way to the store (see docs/architecture.md).
+        got.status.kube_controller_triggered = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=timezone.utc)
         got.status.complete_token = "complete-secret"
         got.status.shutdown_token = "shutdown-secret"
         got.status.container_health.running_pods = 2
@@ -273,7 +272,7 @@ async def subresources(k8s, infra, session):
 
     await check("kubernetes/Application and Cluster create (Krake's defaults)", create_both)
     await check("kubernetes/Application binding", bind_application)
-    await check("kubernetes/Application status (microsecond timestamps)", application_status)
+    await check("kubernetes/Application status (timestamps to the millisecond)", application_status)
     await check("kubernetes/Application delete with a shutdown hook", delete_with_shutdown_hook)
     await check("kubernetes/Application shutdown", shutdown)
     await check("kubernetes/Application retry", retry)
@@ -363,7 +362,6 @@ async def scheduler_reads(core, infra):
         metric = await core.read_global_metric(name="sched-metric")
         provider = await core.read_global_metrics_provider(name=metric.spec.provider.name.replace("static-demo", "prometheus-eu"))
         expect(provider.spec.type == "prometheus" and provider.spec.prometheus.url, "provider spec")
-        expect(provider.spec.static is None, f"spec.static {provider.spec.static!r} next to the chosen variant")
         expect(len((await core.list_global_metrics()).items) >= 1, "no global metrics listed")
         expect(len((await core.list_global_metrics_providers()).items) >= 1, "no providers listed")
 

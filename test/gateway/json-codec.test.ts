@@ -5,8 +5,9 @@
  * with presence; input yields exactly the message protobuf-es reads.
  */
 import { expect } from "chai";
-import { fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
-import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
+import { fromBinary, fromJson, getOption, hasOption, toBinary, toJson } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import { EmptyJson } from "../../gen/krake/core/v1/json.js";
 import type { FieldError } from "../../src/errors/api-error.js";
 import { Descriptors } from "../../src/kinds/descriptors.js";
 import { JsonDecoder, queryBoolean } from "../../src/apiserver/gateway/json/decode.js";
@@ -21,7 +22,7 @@ import type { Json } from "./helpers.js";
 const descriptors = new Descriptors();
 const reg = descriptors.registry;
 const desc = (name: string): DescMessage => reg.getMessage(name)!;
-const encoder = new JsonEncoder();
+const encoder = new JsonEncoder(descriptors.registry);
 const decoder = new JsonDecoder();
 
 /** protobuf-es' JSON of the same bytes. */
@@ -29,9 +30,15 @@ function reference(d: DescMessage, bytes: Uint8Array): JsonValue {
   return toJson(d, fromBinary(d, bytes), { useProtoFieldName: true, alwaysEmitImplicit: true, registry: reg });
 }
 
+const emptyJsonOption = reg.getExtension("krake.core.v1.empty_json")!;
+const emptyJson = (f: DescField): EmptyJson => (hasOption(f, emptyJsonOption) ? (getOption(f, emptyJsonOption) as EmptyJson) : EmptyJson.EMPTY_JSON_UNSPECIFIED);
+
 /**
  * Our output must be the reference plus nulls: every key the reference has
- * with the same value, every other field present as null, nothing else.
+ * with the same value, every other field present as null, nothing else;
+ * except that an unset oneof member is left out, and a field's empty_json
+ * option turns its zero value into null (EMPTY_JSON_NULL) or its unset
+ * message into its default (EMPTY_JSON_DEFAULT).
  */
 function expectReferencePlusNulls(d: DescMessage, ours: JsonValue, ref: JsonValue, path = ""): void {
   if (ref === null || typeof ref !== "object" || Array.isArray(ref) || d.typeName.startsWith("google.protobuf.")) {
@@ -40,10 +47,18 @@ function expectReferencePlusNulls(d: DescMessage, ours: JsonValue, ref: JsonValu
   }
   const o = ours as Record<string, JsonValue>;
   const r = ref as Record<string, JsonValue>;
-  expect(Object.keys(o), path).to.deep.equal(d.fields.map((f) => f.name));
+  expect(Object.keys(o), path).to.deep.equal(d.fields.filter((f) => !f.oneof || f.name in r).map((f) => f.name));
   for (const f of d.fields) {
     const p = `${path}.${f.name}`;
-    if (!(f.name in r)) {
+    const rule = emptyJson(f);
+    if (!(f.name in r) && f.oneof) {
+      continue;
+    } else if (!(f.name in r) && rule === EmptyJson.EMPTY_JSON_DEFAULT && f.fieldKind === "message") {
+      const expected = f.message.typeName.startsWith("google.protobuf.") ? {} : reference(f.message, new Uint8Array());
+      expectReferencePlusNulls(f.message, o[f.name], expected, p);
+    } else if (rule === EmptyJson.EMPTY_JSON_NULL && (!(f.name in r) || r[f.name] === "")) {
+      expect(o[f.name], `${p} is empty: null`).to.equal(null);
+    } else if (!(f.name in r)) {
       expect(o[f.name], `${p} is unset: null`).to.equal(null);
     } else if (f.fieldKind === "message") {
       expectReferencePlusNulls(f.message, o[f.name], r[f.name], p);
@@ -123,6 +138,11 @@ describe("gateway JSON codec", () => {
       expect(status.last_applied_manifest).to.deep.equal([]);
       const empty = encoder.encoder(desc("krake.kubernetes.v1.Application"))(Application.fromPartial({})) as Json;
       expect(empty).to.deep.equal({ api: "", kind: "", metadata: null, spec: null, status: null });
+      const globalRef = encoder.encoder(desc("krake.core.v1.ResourceRef"))({ api: "core", kind: "GlobalMetric", namespace: "", name: "m" });
+      expect(globalRef).to.deep.equal({ api: "core", namespace: null, kind: "GlobalMetric", name: "m" });
+      const fresh = encoder.encoder(desc("krake.kubernetes.v1.ApplicationStatus"))(Application.fromPartial({ status: {} }).status!) as Json;
+      expect(fresh.container_health).to.deep.equal({ desired_pods: 0, running_pods: 0, completed_pods: 0, failed_pods: 0 });
+      expect(fresh.retries).to.equal(null);
     });
   });
 

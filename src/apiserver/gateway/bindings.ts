@@ -12,7 +12,7 @@ import type { Encoder, JsonEncoder } from "./json/encode.js";
 import { parseTemplate } from "./path-template.js";
 import type { PathTemplate } from "./path-template.js";
 import { requestMapper } from "./request-mapper.js";
-import type { BodyBinding, RequestMapper } from "./request-mapper.js";
+import type { BodyBinding, IgnoredParams, RequestMapper } from "./request-mapper.js";
 import { Router } from "./router.js";
 
 /** One HTTP binding of one RPC: how to build its request and how to write its answer. */
@@ -23,6 +23,8 @@ export interface Binding {
   registry: Registry<KrakeObject>;
   operation: Operation;
   mapRequest: RequestMapper;
+  /** The query parameters this method does not read. */
+  ignoredParams: IgnoredParams;
   body: BodyBinding;
   /** The object type the method answers with (or lists, or streams). */
   objectDesc: DescMessage;
@@ -99,10 +101,10 @@ export function buildRoutes(
       const rule = descriptors.httpRule(desc);
       if (!rule) continue;
       for (const { verb, pattern, body } of patterns(rule)) {
-        const { map, body: bodyBinding } = requestMapper(desc, body, decoder);
+        const { map, body: bodyBinding, ignored } = requestMapper(desc, body, decoder);
         const objectDesc = answeredType(desc, operation);
         const binding: Binding = {
-          rpc, httpMethod: verb, template: parseTemplate(pattern), registry, operation, mapRequest: map, body: bodyBinding,
+          rpc, httpMethod: verb, template: parseTemplate(pattern), registry, operation, mapRequest: map, ignoredParams: ignored, body: bodyBinding,
           objectDesc, objectJson: jsonFor(objectDesc),
         };
         if (operation.type === "message") {

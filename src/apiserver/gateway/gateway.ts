@@ -118,6 +118,8 @@ interface Exchange {
   requestId: string;
   start: number;
   route: string;
+  /** Query parameters the method does not read: each answered with a Warning header. */
+  ignoredParams?: string[];
 }
 
 /**
@@ -143,7 +145,7 @@ export class Gateway {
     this.config = { host: "127.0.0.1", port: 8080, corsOrigin: "*", maxBodyBytes: defaultMaxBodyBytes, ...opts.http };
     this.problemBaseUrl = opts.problemBaseUrl ?? "https://rak-n-rok.readthedocs.io/projects/krake/en/latest/user/problem.html";
     const descriptors = opts.descriptors ?? new Descriptors();
-    this.router = buildRoutes(opts.registries, descriptors, new JsonEncoder(), new JsonDecoder());
+    this.router = buildRoutes(opts.registries, descriptors, new JsonEncoder(descriptors.registry), new JsonDecoder());
     this.cors = new Cors(this.config.corsOrigin);
     this.builtins = new Builtins({ cache: opts.cache, metrics: opts.metrics, openapiPath: opts.openapiPath, whoami: opts.whoami });
     this.server = tlsEnabled(this.config.tls)
@@ -258,6 +260,7 @@ export class Gateway {
     if (target.patch) return this.patch(ex, target.patch, match.params);
     const query = ex.query ? new URLSearchParams(ex.query) : undefined;
     const binding = target.stream && (!target.unary || query?.has("watch")) ? target.stream : target.unary!;
+    ex.ignoredParams = binding.ignoredParams(query);
     if (binding.operation.type === "watch") return this.watch(ex, binding, match.params, query);
     return this.unary(ex, binding, match.params, query);
   }
@@ -361,6 +364,8 @@ export class Gateway {
 
   private headers(ex: Exchange, type: string, extra: string[] = []): string[] {
     const h = ["content-type", type, "x-request-id", ex.requestId, ...extra];
+    // Kubernetes' warning convention (RFC 7234 code 299): ignored, not refused, as Krake ignores them.
+    for (const p of (ex.ignoredParams ?? []).slice(0, 10)) h.push("warning", `299 - ${JSON.stringify(`unknown query parameter: ${printable(p)}`)}`);
     if (ex.req.headers.origin !== undefined) for (const [k, v] of this.cors.headers(ex.req)) h.push(k, v);
     return h;
   }
@@ -458,3 +463,7 @@ export class Gateway {
   }
 }
 
+/** A query parameter's name as a header may carry it: printable ASCII, at most 64 characters. */
+function printable(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, "?").slice(0, 64);
+}

@@ -10,6 +10,9 @@ export const transportParams = new Set(["watch", "heartbeat"]);
 /** Builds a method's request message from path variables, query parameters and the parsed JSON body. */
 export type RequestMapper = (params: Record<string, string>, query: URLSearchParams | undefined, body: unknown) => Fields;
 
+/** The query parameters a method does not read (Krake ignores them; the gateway answers with a Warning). */
+export type IgnoredParams = (query: URLSearchParams | undefined) => string[];
+
 export interface BodyBinding {
   /** `body` of the http rule: "" (none), "*" (the whole request) or a request field name. */
   rule: string;
@@ -22,11 +25,22 @@ export interface BodyBinding {
  * fill the request fields they name (dotted paths for nested fields, repeated
  * parameters for lists); the body fills the field named by `body`, or the
  * whole request for `body: "*"`, in which case the query may not set fields.
- * Bad parameters are 400 with the offending names; a bad body is Krake's 422
- * with a message per field.
+ * A parameter that names no field of the request is ignored, as Krake's server
+ * (aiohttp) ignores parameters it does not read and its clients rely on that
+ * (krakectl sends `blocking=False` on every PUT); `ignored` lists them so the
+ * gateway can say so in a Warning header. Bad values of known parameters are
+ * 400 with the offending names; a bad body is Krake's 422 with a message per
+ * field.
  */
-export function requestMapper(method: DescMethod, bodyRule: string, decoder: JsonDecoder): { map: RequestMapper; body: BodyBinding } {
+export function requestMapper(
+  method: DescMethod,
+  bodyRule: string,
+  decoder: JsonDecoder,
+): { map: RequestMapper; body: BodyBinding; ignored: IgnoredParams } {
   const input = method.input;
+  const fieldNames = new Set(input.fields.flatMap((f) => [f.name, f.jsonName]));
+  const reads = (key: string) => transportParams.has(key) || fieldNames.has(key.split(".")[0]);
+  const ignored: IgnoredParams = (query) => (query ? [...new Set([...query.keys()].filter((k) => !reads(k)))] : []);
   const params = decoder.decoder(input);
   const bodyField = bodyRule && bodyRule !== "*" ? input.fields.find((f) => f.name === bodyRule) : undefined;
   if (bodyRule && bodyRule !== "*" && bodyField?.fieldKind !== "message") {
@@ -38,7 +52,7 @@ export function requestMapper(method: DescMethod, bodyRule: string, decoder: Jso
     const json: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (query) {
       for (const [key, value] of query) {
-        if (transportParams.has(key)) continue;
+        if (transportParams.has(key) || !reads(key)) continue;
         if (bodyRule === "*") throw badParams([{ field: key, message: "this method takes its fields from the body, not the query" }]);
         if (bodyField && (key === bodyField.name || key === bodyField.jsonName || key.startsWith(`${bodyField.name}.`))) {
           throw badParams([{ field: key, message: "set by the request body" }]);
@@ -64,7 +78,7 @@ export function requestMapper(method: DescMethod, bodyRule: string, decoder: Jso
     }
     return req;
   };
-  return { map, body: { rule: bodyRule, desc: bodyDesc } };
+  return { map, body: { rule: bodyRule, desc: bodyDesc }, ignored };
 }
 
 /**

@@ -34,7 +34,12 @@ export interface HttpWatchOptions {
  * before the stream starts are answered as problems, except an expired
  * resource version, which (as in Kubernetes) is a 200 stream with a single
  * ERROR line so that clients handle expiry the same way wherever it happens.
- * Later errors end the stream with an ERROR line.
+ * Later errors end the stream with an ERROR line, for clients that use
+ * Kubernetes' watch (a `resource_version` to resume from, initial events or
+ * bookmarks). Krake's clients send none of these, and Krake's watcher raises
+ * on any event type but ADDED, MODIFIED and DELETED: their stream is closed
+ * without an ERROR line, which they take as the end of the watch (they list
+ * and watch again).
  */
 export function serveHttpWatch<T extends KrakeObject>(
   res: ServerResponse,
@@ -45,6 +50,7 @@ export function serveHttpWatch<T extends KrakeObject>(
 ): void {
   let heartbeat: NodeJS.Timeout | undefined;
   let corked = false;
+  const kubernetesStyle = (request.resourceVersion ?? "") !== "" || request.sendInitialEvents === true || request.allowBookmarks === true;
   const uncork = () => {
     corked = false;
     res.uncork();
@@ -74,7 +80,7 @@ export function serveHttpWatch<T extends KrakeObject>(
       if (!started && err !== undefined && !expired) return opts.fail(err);
       try {
         if (!started) begin();
-        if (err !== undefined) write(opts.errorLine(err));
+        if (err !== undefined && kubernetesStyle) write(opts.errorLine(err));
         res.end();
       } catch {
         // the ERROR line itself failed: the stream can only be cut

@@ -25,14 +25,13 @@ import {
 } from "../registry/validation/index.js";
 import { scheduleDryRun } from "./application-schedule.js";
 import { hookTokenMatches } from "./hook-token.js";
-import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
+import { addOwner, requireRef } from "./owners.js";
 import { serverKind } from "./server-kind.js";
 import type { SubresourceHooks } from "./server-kind.js";
 
 const binding: SubresourceHooks<Application> = {
   apply(app, body, now) {
     const ref = requireRef((body as ClusterBinding | undefined)?.cluster, "binding.cluster", "Application", app.metadata!.name);
-    rejectIfDeleting(app.metadata!, "bind an Application");
     const status = (app.status ??= ApplicationStatus.fromPartial({}));
     status.scheduled = now;
     status.kubeControllerTriggered = now;
@@ -75,6 +74,8 @@ const retry: SubresourceHooks<Application> = {
       throw new ApiError(Status.FAILED_PRECONDITION, "BadRequest", "Only a DEGRADED Application can be retried.");
     }
     app.status.state = State.WAITING_FOR_CLEANING;
+    // Krake clears the grace period, so that the shutdown flow starts again instead of returning early.
+    app.status.shutdownGracePeriod = undefined;
     return app;
   },
 };
@@ -82,8 +83,18 @@ const retry: SubresourceHooks<Application> = {
 export const applicationKind = serverKind<Application>(generated, {
   subresources: { binding, complete, shutdown, retry },
   actions: { schedule: scheduleDryRun },
+  prepareForDelete(app) {
+    // Krake: an Application with a shutdown hook is asked to shut down first; the application
+    // controller sees WAITING_FOR_CLEANING and calls the hook. A FAILED one has nothing running.
+    const status = app.status;
+    if (status && app.spec?.hooks.includes("shutdown") && status.state !== State.FAILED) {
+      status.state = State.WAITING_FOR_CLEANING;
+    }
+  },
   prepareForCreate(app) {
-    // Krake's defaults.
+    // Krake's defaults. shutdown_failure_strategy and shutdown_retry_count stay unset (null), so that
+    // the application controller's configuration applies; shutdown_grace_time keeps Krake 1.0.1's
+    // default 30, since 1.0.1's schema refuses null there (the controller's default is 30 too).
     const spec = app.spec;
     if (!spec) return;
     spec.constraints ??= { cluster: undefined, migration: true };
@@ -94,8 +105,7 @@ export const applicationKind = serverKind<Application>(generated, {
     spec.backoffDelay ??= 1;
     spec.backoffLimit ??= -1;
     spec.shutdownGraceTime ??= 30;
-    spec.shutdownFailureStrategy ??= "delete";
-    spec.shutdownRetryCount ??= 0;
+    spec.storageMigration ||= "none";
   },
   validate: validateApplication,
 });

@@ -15,14 +15,13 @@ import {
   validateMetricRefs,
   validateToscaTemplate,
 } from "../registry/validation/index.js";
-import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
+import { addOwner, requireRef } from "./owners.js";
 import { serverKind } from "./server-kind.js";
 import type { SubresourceHooks } from "./server-kind.js";
 
 const binding: SubresourceHooks<Cluster> = {
   apply(cluster, body, now) {
     const ref = requireRef((body as CloudBinding | undefined)?.cloud, "binding.cloud", "Cluster", cluster.metadata!.name);
-    rejectIfDeleting(cluster.metadata!, "bind a Cluster");
     const status = (cluster.status ??= ClusterStatus.fromPartial({}));
     status.scheduled = now;
     status.scheduledTo = ref;

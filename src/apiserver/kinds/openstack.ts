@@ -15,7 +15,7 @@ import {
   validateMetricRefs,
   validateRequiredString,
 } from "../registry/validation/index.js";
-import { addOwner, rejectIfDeleting, requireRef } from "./owners.js";
+import { addOwner, requireRef } from "./owners.js";
 import { serverKind } from "./server-kind.js";
 import type { SubresourceHooks } from "./server-kind.js";
 
@@ -37,7 +37,6 @@ const binding: SubresourceHooks<MagnumCluster> = {
     if (!b?.template) errors.push({ field: "binding.template", message: "is required" });
     const ref = requireRef(b?.project, "binding.project", "MagnumCluster", name);
     if (errors.length) throw ApiError.invalid("MagnumCluster", name, errors);
-    rejectIfDeleting(cluster.metadata!, "bind a MagnumCluster");
     const status = (cluster.status ??= MagnumClusterStatus.fromPartial({}));
     status.project = ref;
     status.template = b!.template;

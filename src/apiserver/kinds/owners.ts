@@ -19,8 +19,3 @@ export function requireRef(ref: ResourceRef | undefined, field: string, kind: st
   if (errors.length) throw ApiError.invalid(kind, name, errors);
   return ref!;
 }
-
-/** Bindings change who owns the object, which is not allowed while it is being deleted. */
-export function rejectIfDeleting(meta: Metadata, what: string): void {
-  if (meta.deleted) throw ApiError.deleting(`cannot ${what}: the object is being deleted`);
-}

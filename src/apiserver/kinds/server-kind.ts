@@ -18,6 +18,8 @@ export interface ServerHooks<T extends KrakeObject> {
   /** The kind's own checks; the shared metadata rules always run first. */
   validate?: (obj: T) => FieldError[];
   prepareForCreate?: (obj: T) => void;
+  /** See KindDescription.prepareForDelete. */
+  prepareForDelete?: (obj: T) => void;
   /** See KindDescription.changedImmutableField. */
   changedImmutableField?: (next: T, current: T) => string | undefined;
   /** By subresource name ("binding"). */
@@ -51,9 +53,11 @@ export function serverKind<T extends KrakeObject>(info: GeneratedKind<T>, hooks:
     // ts-proto fills a message's defaults from an empty partial: a fresh status, whatever its fields.
     emptyStatus: info.status ? () => (info.codec.fromPartial({ status: {} }) as { status?: unknown }).status : undefined,
     stateName: stateReader<T>(info.state),
+    setState: info.state ? stateWriter<T>(info.state) : undefined,
     subresources: subresources.length ? subresources : undefined,
     actions: actions.length ? actions : undefined,
     prepareForCreate: hooks.prepareForCreate,
+    prepareForDelete: hooks.prepareForDelete,
     changedImmutableField: hooks.changedImmutableField,
     validate: (obj) => [...validateMetadata(obj.metadata, { namespaced: info.namespaced }), ...(validateKind?.(obj) ?? [])],
   };
@@ -75,4 +79,14 @@ function declaredRules<D extends { name: string; rpc: string }, R>(
     if (!rule) throw new Error(`${info.kind}: the service declares ${d.rpc} but the server has no rule for "${d.name}"`);
     return [d, rule];
   });
+}
+
+/** Sets status.state by its enum name, when the enum has that name. */
+function stateWriter<T>(state: { readonly names: readonly string[]; fromName(name: unknown): number }): (obj: T, name: string) => boolean {
+  return (obj, name) => {
+    const status = (obj as { status?: { state?: number } }).status;
+    if (!status || !state.names.includes(name)) return false;
+    status.state = state.fromName(name);
+    return true;
+  };
 }

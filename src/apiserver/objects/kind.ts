@@ -88,6 +88,18 @@ export interface KindDescription<T extends KrakeObject> extends KindInfo<T> {
   emptyStatus?: () => unknown;
   /** Krake's `status.state` as its enum name, for `blocking` waits. */
   stateName?: (obj: T) => string | undefined;
+  /**
+   * Sets `status.state` to the value of that name; false when the kind has no
+   * such state. Used for Krake's answer to a delete that removed the object
+   * (state DELETED). May mutate `obj`.
+   */
+  setState?: (obj: T, name: string) => boolean;
+  /**
+   * Runs once, when Delete marks the object deleted (Krake: an Application with
+   * a shutdown hook goes to WAITING_FOR_CLEANING). Runs on the registry's own
+   * copy; may mutate it.
+   */
+  prepareForDelete?: (obj: T) => void;
   subresources?: Subresource<T>[];
   actions?: Action<T>[];
   /**

@@ -9,7 +9,9 @@ import type { KrakeObject } from "../objects/kind.js";
  * Krake's `blocking=<state>`: after a write at `written.revision`, waits until
  * the object's status.state is `state` (or, for "DELETED", until it is gone)
  * and answers with that version. Watches only this object's namespace and
- * checks only this object (Krake watched the whole namespace).
+ * checks only this object (Krake watched the whole namespace). When the state
+ * does not come within `timeoutMs`, answers with the latest version seen, as
+ * Krake answers 200 with the object then (a client reads the state it got).
  */
 export async function waitForState<T extends KrakeObject>(
   storeCache: StoreCache,
@@ -23,6 +25,7 @@ export async function waitForState<T extends KrakeObject>(
   if (reached(written)) return written;
   await storeCache.waitFor(written.revision);
   return new Promise<CachedObject<T>>((resolve, reject) => {
+    let latest = written;
     let watch: CacheWatch | undefined;
     let settled = false;
     const finish = (err: ApiError | undefined, obj?: CachedObject<T>) => {
@@ -33,10 +36,7 @@ export async function waitForState<T extends KrakeObject>(
       if (err) reject(err);
       else resolve(obj!);
     };
-    const timer = setTimeout(
-      () => finish(ApiError.timeout(`${written.object.kind} '${written.name}' did not reach state ${state} in ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(undefined, latest), timeoutMs);
     try {
       watch = cache.watch(
         { namespace: written.namespace, afterRevision: written.revision },
@@ -48,6 +48,8 @@ export async function waitForState<T extends KrakeObject>(
               else finish(ApiError.notFound(written.object.kind, written.name, written.namespace));
             } else if (reached(ev.object)) {
               finish(undefined, ev.object);
+            } else {
+              latest = ev.object;
             }
           },
           onClose: (err) => finish(err),

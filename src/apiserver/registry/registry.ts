@@ -161,13 +161,13 @@ export class Registry<T extends KrakeObject> {
     return { items, revision, continueToken, remaining: 0 };
   }
 
-  async update(_ctx: RequestContext, namespace: string, name: string, body: T | undefined): Promise<CachedObject<T>> {
+  async update(_ctx: RequestContext, namespace: string, name: string, body: T | undefined, blocking?: string): Promise<CachedObject<T>> {
     if (!body) throw ApiError.invalid(this.kind.kind, name, [{ field: "", message: "the object is required" }]);
     const meta = body.metadata ?? emptyMetadata();
     this.checkEnvelope(body, name);
     if (meta.name && meta.name !== name) throw ApiError.immutable("metadata.name");
     if (this.kind.namespaced && meta.namespace && meta.namespace !== namespace) throw ApiError.immutable("metadata.namespace");
-    return this.guaranteedUpdate(namespace, name, meta.resourceVersion, (next, current) => {
+    const updated = await this.guaranteedUpdate(namespace, name, meta.resourceVersion, (next, current) => {
       copySpec(body, next);
       const nm = next.metadata!;
       nm.labels = meta.labels ?? {};
@@ -178,12 +178,13 @@ export class Registry<T extends KrakeObject> {
       const specChanged = !bytesEqual(specBytes(next, this.kind.codec), specBytes(current, this.kind.codec));
       const metaChanged = !bytesEqual(userMetadataBytes(nm), userMetadataBytes(current.metadata));
       if (!specChanged && !metaChanged) throw ApiError.noUpdate();
-      if (current.metadata?.deleted) checkDeletionUpdate(current, nm.finalizers, specChanged || labelsOrOwnersChanged(current, next));
+      if (current.metadata?.deleted) checkDeletionUpdate(current, nm.finalizers);
       if (specChanged) nm.generation = (nm.generation || 0) + 1;
       nm.modified = new Date();
       this.validate(next);
       return next;
     });
+    return blocking ? this.block(updated, blocking) : updated;
   }
 
   async updateStatus(_ctx: RequestContext, namespace: string, name: string, body: T | undefined): Promise<CachedObject<T>> {
@@ -214,13 +215,33 @@ export class Registry<T extends KrakeObject> {
         if (meta.deleted) return undefined;
         meta.deleted = new Date();
         if (!meta.finalizers.includes(finalizer)) meta.finalizers.push(finalizer);
+        this.kind.prepareForDelete?.(next);
         return next;
       },
       { force: opts.force, marksDeletion: true },
     );
     // A forced delete has removed the object already: there is no later event to wait for.
-    if (opts.force && opts.blocking && blockingState(opts.blocking) === "DELETED") return result;
-    return opts.blocking ? this.block(result, opts.blocking) : result;
+    if (opts.force) return this.gone(result);
+    if (!opts.blocking) return result;
+    const answer = await this.block(result, opts.blocking);
+    return (await this.exists(answer)) ? answer : this.gone(answer);
+  }
+
+  /**
+   * Krake's answer for an object that a delete removed: its last state, with
+   * `deleted` set and, where the kind has that state, `status.state` DELETED.
+   */
+  private gone(obj: CachedObject<T>): CachedObject<T> {
+    const copy = cloneObject(obj.object, this.kind.codec);
+    copy.metadata!.deleted ??= new Date();
+    this.kind.setState?.(copy, "DELETED");
+    return new CachedObject(obj.key, copy, obj.revision, this.kind.codec);
+  }
+
+  /** Whether the object is still stored (the cache is at least as new as `obj`'s write). */
+  private async exists(obj: CachedObject<T>): Promise<boolean> {
+    await this.storeCache.waitFor(obj.revision);
+    return this.cache.get(obj.key) !== undefined;
   }
 
   async subresource(
@@ -488,16 +509,15 @@ function blockingState(value: string): string | undefined {
   return v.toUpperCase();
 }
 
-/** While an object is in deletion, Krake only lets its finalizers shrink. */
-function checkDeletionUpdate<T extends KrakeObject>(current: T, finalizers: string[], otherChanges: boolean): void {
+/**
+ * While an object is in deletion no finalizer may be added (as Kubernetes
+ * rules); everything else may change. Krake's controllers rely on that: the
+ * application controller drops its finalizer and the cluster owner in one PUT.
+ */
+function checkDeletionUpdate<T extends KrakeObject>(current: T, finalizers: string[]): void {
   const before = current.metadata?.finalizers ?? [];
-  const onlyRemoved = finalizers.every((f) => before.includes(f)) && finalizers.length <= before.length;
-  if (otherChanges || !onlyRemoved) {
-    throw ApiError.deleting("Finalizers can only be removed if a deletion is in progress.");
+  const added = finalizers.filter((f) => !before.includes(f));
+  if (added.length > 0) {
+    throw ApiError.deleting(`Finalizers can only be removed if a deletion is in progress (added: ${added.join(", ")}).`);
   }
-}
-
-function labelsOrOwnersChanged<T extends KrakeObject>(current: T, next: T): boolean {
-  const strip = (o: T) => userMetadataBytes({ ...o.metadata!, finalizers: [] });
-  return !bytesEqual(strip(current), strip(next));
 }

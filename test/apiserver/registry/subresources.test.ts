@@ -95,11 +95,13 @@ describe("subresources over gRPC", () => {
       expect((await bind(app, clusterRef(n, "edge-2"), meta(bound).resourceVersion)).status!.scheduledTo!.name).to.equal("edge-2");
     });
 
-    it("is refused while the Application is in deletion", async () => {
+    it("binds an Application in deletion too (as Krake does)", async () => {
       const n = ns();
       const app = await createApp(n);
       await apps().deleteApplication({ namespace: n, name: meta(app).name, resourceVersion: "", force: false, propagationPolicy: "", blocking: "" });
-      await expectApiError(bind(app, clusterRef(n, "edge-1")), Status.FAILED_PRECONDITION);
+      const bound = await bind(app, clusterRef(n, "edge-1"));
+      expect(bound.status!.scheduledTo).to.deep.equal(clusterRef(n, "edge-1"));
+      expect(meta(bound).deleted).to.be.instanceOf(Date);
     });
   });
 

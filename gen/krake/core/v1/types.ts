@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { protoMetadata as protoMetadata1, Timestamp } from "../../../google/protobuf/timestamp.js";
+import { protoMetadata as protoMetadata2 } from "./json.js";
 
 export const protobufPackage = "krake.core.v1";
 
@@ -16,7 +17,10 @@ export const protobufFileName = "krake/core/v1/types.proto";
 export interface Metadata {
   /** Immutable. Letters, digits and "-_.:", 1 to 255 characters. */
   name: string;
-  /** Immutable. Empty for global kinds; the request path's namespace wins. */
+  /**
+   * Immutable. Empty for global kinds (`null` in REST JSON, as Krake writes it); the
+   * request path's namespace wins.
+   */
   namespace: string;
   labels: { [key: string]: string };
   inheritLabels: boolean;
@@ -1084,7 +1088,13 @@ export const protoMetadata: ProtoMetadata = {
     ".krake.core.v1.Reason.Code": Reason_Code,
     ".krake.core.v1.ListMetadata": ListMetadata,
   },
-  dependencies: [protoMetadata1],
+  dependencies: [protoMetadata1, protoMetadata2],
+  options: {
+    messages: {
+      "Metadata": { fields: { "namespace": { "empty_json": 1 } } },
+      "ResourceRef": { fields: { "namespace": { "empty_json": 1 } } },
+    },
+  },
 };
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {

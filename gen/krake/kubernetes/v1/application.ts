@@ -24,14 +24,15 @@ import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, Struct, Value } from "../../../google/protobuf/struct.js";
 import { protoMetadata as protoMetadata3, Timestamp } from "../../../google/protobuf/timestamp.js";
+import { protoMetadata as protoMetadata4 } from "../../core/v1/json.js";
 import {
   ListMetadata,
-  Metadata as Metadata6,
-  protoMetadata as protoMetadata4,
+  Metadata as Metadata7,
+  protoMetadata as protoMetadata5,
   Reason,
   ResourceRef,
 } from "../../core/v1/types.js";
-import { EventType, eventTypeFromJSON, eventTypeToJSON, protoMetadata as protoMetadata5 } from "../../core/v1/watch.js";
+import { EventType, eventTypeFromJSON, eventTypeToJSON, protoMetadata as protoMetadata6 } from "../../core/v1/watch.js";
 
 export const protobufPackage = "krake.kubernetes.v1";
 
@@ -41,7 +42,7 @@ export const protobufFileName = "krake/kubernetes/v1/application.proto";
 export interface Application {
   api: string;
   kind: string;
-  metadata: Metadata6 | undefined;
+  metadata: Metadata7 | undefined;
   spec: ApplicationSpec | undefined;
   status: ApplicationStatus | undefined;
 }
@@ -106,7 +107,7 @@ export interface ApplicationStatus {
   scheduled: Date | undefined;
   scheduledTo: ResourceRef | undefined;
   runningOn: ResourceRef | undefined;
-  retries: number;
+  retries?: number | undefined;
   scheduledRetry:
     | Date
     | undefined;
@@ -378,7 +379,14 @@ export interface ListApplicationsResponse {
 export interface UpdateApplicationRequest {
   namespace: string;
   name: string;
-  application: Application | undefined;
+  application:
+    | Application
+    | undefined;
+  /**
+   * Krake's blocking, on update too (Krake's clients send `blocking=False`):
+   * wait until status.state equals this state, then answer.
+   */
+  blocking?: string | undefined;
 }
 
 export interface UpdateApplicationStatusRequest {
@@ -476,7 +484,7 @@ export const Application: MessageFns<Application> = {
       writer.uint32(18).string(message.kind);
     }
     if (message.metadata !== undefined) {
-      Metadata6.encode(message.metadata, writer.uint32(26).fork()).join();
+      Metadata7.encode(message.metadata, writer.uint32(26).fork()).join();
     }
     if (message.spec !== undefined) {
       ApplicationSpec.encode(message.spec, writer.uint32(34).fork()).join();
@@ -521,7 +529,7 @@ export const Application: MessageFns<Application> = {
               break;
             }
 
-            message.metadata = Metadata6.decode(reader, reader.uint32());
+            message.metadata = Metadata7.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -556,7 +564,7 @@ export const Application: MessageFns<Application> = {
     return {
       api: isSet(object.api) ? globalThis.String(object.api) : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      metadata: isSet(object.metadata) ? Metadata6.fromJSON(object.metadata) : undefined,
+      metadata: isSet(object.metadata) ? Metadata7.fromJSON(object.metadata) : undefined,
       spec: isSet(object.spec) ? ApplicationSpec.fromJSON(object.spec) : undefined,
       status: isSet(object.status) ? ApplicationStatus.fromJSON(object.status) : undefined,
     };
@@ -571,7 +579,7 @@ export const Application: MessageFns<Application> = {
       obj.kind = message.kind;
     }
     if (message.metadata !== undefined) {
-      obj.metadata = Metadata6.toJSON(message.metadata);
+      obj.metadata = Metadata7.toJSON(message.metadata);
     }
     if (message.spec !== undefined) {
       obj.spec = ApplicationSpec.toJSON(message.spec);
@@ -590,7 +598,7 @@ export const Application: MessageFns<Application> = {
     message.api = object.api ?? "";
     message.kind = object.kind ?? "";
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
-      ? Metadata6.fromPartial(object.metadata)
+      ? Metadata7.fromPartial(object.metadata)
       : undefined;
     message.spec = (object.spec !== undefined && object.spec !== null)
       ? ApplicationSpec.fromPartial(object.spec)
@@ -1129,7 +1137,7 @@ function createBaseApplicationStatus(): ApplicationStatus {
     scheduled: undefined,
     scheduledTo: undefined,
     runningOn: undefined,
-    retries: 0,
+    retries: undefined,
     scheduledRetry: undefined,
     services: {},
     mangledObserverSchema: [],
@@ -1174,7 +1182,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     if (message.runningOn !== undefined) {
       ResourceRef.encode(message.runningOn, writer.uint32(58).fork()).join();
     }
-    if (message.retries !== 0) {
+    if (message.retries !== undefined) {
       writer.uint32(64).int32(message.retries);
     }
     if (message.scheduledRetry !== undefined) {
@@ -1495,7 +1503,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
         : isSet(object.running_on)
         ? ResourceRef.fromJSON(object.running_on)
         : undefined,
-      retries: isSet(object.retries) ? globalThis.Number(object.retries) : 0,
+      retries: isSet(object.retries) ? globalThis.Number(object.retries) : undefined,
       scheduledRetry: isSet(object.scheduledRetry)
         ? fromJsonTimestamp(object.scheduledRetry)
         : isSet(object.scheduled_retry)
@@ -1701,7 +1709,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     message.runningOn = (object.runningOn !== undefined && object.runningOn !== null)
       ? ResourceRef.fromPartial(object.runningOn)
       : undefined;
-    message.retries = object.retries ?? 0;
+    message.retries = object.retries ?? undefined;
     message.scheduledRetry = object.scheduledRetry ?? undefined;
     message.services = (globalThis.Object.entries(object.services ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
@@ -3202,7 +3210,7 @@ export const ListApplicationsResponse: MessageFns<ListApplicationsResponse> = {
 };
 
 function createBaseUpdateApplicationRequest(): UpdateApplicationRequest {
-  return { namespace: "", name: "", application: undefined };
+  return { namespace: "", name: "", application: undefined, blocking: undefined };
 }
 
 export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
@@ -3215,6 +3223,9 @@ export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
     }
     if (message.application !== undefined) {
       Application.encode(message.application, writer.uint32(26).fork()).join();
+    }
+    if (message.blocking !== undefined) {
+      writer.uint32(34).string(message.blocking);
     }
     return writer;
   },
@@ -3256,6 +3267,14 @@ export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
             message.application = Application.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.blocking = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3273,6 +3292,7 @@ export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       application: isSet(object.application) ? Application.fromJSON(object.application) : undefined,
+      blocking: isSet(object.blocking) ? globalThis.String(object.blocking) : undefined,
     };
   },
 
@@ -3287,6 +3307,9 @@ export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
     if (message.application !== undefined) {
       obj.application = Application.toJSON(message.application);
     }
+    if (message.blocking !== undefined) {
+      obj.blocking = message.blocking;
+    }
     return obj;
   },
 
@@ -3300,6 +3323,7 @@ export const UpdateApplicationRequest: MessageFns<UpdateApplicationRequest> = {
     message.application = (object.application !== undefined && object.application !== null)
       ? Application.fromPartial(object.application)
       : undefined;
+    message.blocking = object.blocking ?? undefined;
     return message;
   },
 };
@@ -5808,8 +5832,12 @@ export const protoMetadata: ProtoMetadata = {
     ".krake.kubernetes.v1.ScheduleApplicationRequest": ScheduleApplicationRequest,
     ".krake.kubernetes.v1.ApplicationService": ApplicationServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
   options: {
+    messages: {
+      "ApplicationSpec": { fields: { "tosca": { "empty_json": 2 } } },
+      "ApplicationStatus": { fields: { "container_health": { "empty_json": 2 } } },
+    },
     services: {
       "ApplicationService": {
         methods: {

@@ -24,15 +24,16 @@ import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
 import { protoMetadata as protoMetadata3, Timestamp } from "../../../google/protobuf/timestamp.js";
+import { protoMetadata as protoMetadata4 } from "../../core/v1/json.js";
 import {
   ListMetadata,
-  Metadata as Metadata6,
+  Metadata as Metadata7,
   MetricRef,
-  protoMetadata as protoMetadata4,
+  protoMetadata as protoMetadata5,
   Reason,
   ResourceRef,
 } from "../../core/v1/types.js";
-import { EventType, eventTypeFromJSON, eventTypeToJSON, protoMetadata as protoMetadata5 } from "../../core/v1/watch.js";
+import { EventType, eventTypeFromJSON, eventTypeToJSON, protoMetadata as protoMetadata6 } from "../../core/v1/watch.js";
 
 export const protobufPackage = "krake.kubernetes.v1";
 
@@ -42,7 +43,7 @@ export const protobufFileName = "krake/kubernetes/v1/cluster.proto";
 export interface Cluster {
   api: string;
   kind: string;
-  metadata: Metadata6 | undefined;
+  metadata: Metadata7 | undefined;
   spec: ClusterSpec | undefined;
   status: ClusterStatus | undefined;
 }
@@ -261,7 +262,14 @@ export interface ListClustersResponse {
 export interface UpdateClusterRequest {
   namespace: string;
   name: string;
-  cluster: Cluster | undefined;
+  cluster:
+    | Cluster
+    | undefined;
+  /**
+   * Krake's blocking, on update too: wait until status.state equals this
+   * state, then answer.
+   */
+  blocking?: string | undefined;
 }
 
 export interface UpdateClusterStatusRequest {
@@ -326,7 +334,7 @@ export const Cluster: MessageFns<Cluster> = {
       writer.uint32(18).string(message.kind);
     }
     if (message.metadata !== undefined) {
-      Metadata6.encode(message.metadata, writer.uint32(26).fork()).join();
+      Metadata7.encode(message.metadata, writer.uint32(26).fork()).join();
     }
     if (message.spec !== undefined) {
       ClusterSpec.encode(message.spec, writer.uint32(34).fork()).join();
@@ -371,7 +379,7 @@ export const Cluster: MessageFns<Cluster> = {
               break;
             }
 
-            message.metadata = Metadata6.decode(reader, reader.uint32());
+            message.metadata = Metadata7.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -406,7 +414,7 @@ export const Cluster: MessageFns<Cluster> = {
     return {
       api: isSet(object.api) ? globalThis.String(object.api) : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      metadata: isSet(object.metadata) ? Metadata6.fromJSON(object.metadata) : undefined,
+      metadata: isSet(object.metadata) ? Metadata7.fromJSON(object.metadata) : undefined,
       spec: isSet(object.spec) ? ClusterSpec.fromJSON(object.spec) : undefined,
       status: isSet(object.status) ? ClusterStatus.fromJSON(object.status) : undefined,
     };
@@ -421,7 +429,7 @@ export const Cluster: MessageFns<Cluster> = {
       obj.kind = message.kind;
     }
     if (message.metadata !== undefined) {
-      obj.metadata = Metadata6.toJSON(message.metadata);
+      obj.metadata = Metadata7.toJSON(message.metadata);
     }
     if (message.spec !== undefined) {
       obj.spec = ClusterSpec.toJSON(message.spec);
@@ -440,7 +448,7 @@ export const Cluster: MessageFns<Cluster> = {
     message.api = object.api ?? "";
     message.kind = object.kind ?? "";
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
-      ? Metadata6.fromPartial(object.metadata)
+      ? Metadata7.fromPartial(object.metadata)
       : undefined;
     message.spec = (object.spec !== undefined && object.spec !== null)
       ? ClusterSpec.fromPartial(object.spec)
@@ -2112,7 +2120,7 @@ export const ListClustersResponse: MessageFns<ListClustersResponse> = {
 };
 
 function createBaseUpdateClusterRequest(): UpdateClusterRequest {
-  return { namespace: "", name: "", cluster: undefined };
+  return { namespace: "", name: "", cluster: undefined, blocking: undefined };
 }
 
 export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
@@ -2125,6 +2133,9 @@ export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
     }
     if (message.cluster !== undefined) {
       Cluster.encode(message.cluster, writer.uint32(26).fork()).join();
+    }
+    if (message.blocking !== undefined) {
+      writer.uint32(34).string(message.blocking);
     }
     return writer;
   },
@@ -2166,6 +2177,14 @@ export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
             message.cluster = Cluster.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.blocking = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2183,6 +2202,7 @@ export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       cluster: isSet(object.cluster) ? Cluster.fromJSON(object.cluster) : undefined,
+      blocking: isSet(object.blocking) ? globalThis.String(object.blocking) : undefined,
     };
   },
 
@@ -2197,6 +2217,9 @@ export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
     if (message.cluster !== undefined) {
       obj.cluster = Cluster.toJSON(message.cluster);
     }
+    if (message.blocking !== undefined) {
+      obj.blocking = message.blocking;
+    }
     return obj;
   },
 
@@ -2210,6 +2233,7 @@ export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
     message.cluster = (object.cluster !== undefined && object.cluster !== null)
       ? Cluster.fromPartial(object.cluster)
       : undefined;
+    message.blocking = object.blocking ?? undefined;
     return message;
   },
 };
@@ -3730,8 +3754,12 @@ export const protoMetadata: ProtoMetadata = {
     ".krake.kubernetes.v1.BindClusterRequest": BindClusterRequest,
     ".krake.kubernetes.v1.ClusterService": ClusterServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
   options: {
+    messages: {
+      "ClusterSpec": { fields: { "kubeconfig": { "empty_json": 2 }, "tosca": { "empty_json": 2 } } },
+      "ClusterStatus": { fields: { "last_applied_tosca": { "empty_json": 2 } } },
+    },
     services: {
       "ClusterService": {
         methods: {

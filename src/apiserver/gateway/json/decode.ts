@@ -42,10 +42,14 @@ interface MessagePlan {
 
 const invalid = Symbol("invalid");
 
+/** Keys Krake's clients add to every serialized object (its class's API group and name). */
+const krakeTypeTags: ReadonlySet<string> = new Set(["api", "kind"]);
+
 /**
  * Proto3 JSON input for ts-proto objects, driven by the descriptors: accepts
  * proto names and lowerCamel names, treats `null` as "unset" for every field,
- * and reports unknown fields and wrong types with the path of the field
+ * ignores Krake's `api`/`kind` tags on messages without such fields, and
+ * reports unknown fields and wrong types with the path of the field
  * (`spec.constraints.cluster.labels[0]`) instead of stopping at the first.
  */
 export class JsonDecoder {
@@ -134,7 +138,10 @@ function readMessage(plan: MessagePlan, json: unknown, ctx: Ctx, path: string): 
     const p = path ? `${path}.${name}` : name;
     const fp = plan.byName.get(name);
     if (!fp) {
-      fail(ctx, p, "unknown field");
+      // Krake's serializer writes `api` and `kind` into every object it sends, nested ones
+      // (status.nodes[]) and subresource bodies (ClusterBinding) included; where the message has no
+      // such field they are type tags and carry nothing.
+      if (!krakeTypeTags.has(name)) fail(ctx, p, "unknown field");
       continue;
     }
     const value = json[name];

@@ -1,5 +1,6 @@
-import { ScalarType } from "@bufbuild/protobuf";
-import type { DescEnum, DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import { getOption, hasOption, ScalarType } from "@bufbuild/protobuf";
+import type { DescEnum, DescExtension, DescField, DescMessage, JsonValue, Registry } from "@bufbuild/protobuf";
+import { EmptyJson } from "../../../../gen/krake/core/v1/json.js";
 import { formatTimestamp, wellKnown } from "./wkt.js";
 
 /** Turns a ts-proto message object into its JSON value. */
@@ -16,18 +17,32 @@ interface FieldPlan {
   write: Write;
   /** JSON for an absent value: null for fields with presence, the default otherwise. */
   absent: () => JsonValue;
+  /** A member of a oneof: written only when it is the one set (Krake writes only the chosen variant). */
+  omitWhenAbsent?: boolean;
 }
 
 /**
  * Proto3 JSON with Krake's output rules (krake-model.md §12): proto field
  * names, EVERY field emitted in declaration order (defaults as `0`, `""`,
- * `false`, `[]`, `{}`; `null` for unset messages, optional scalars and oneof
- * members), enums by name, 64-bit integers as strings, timestamps RFC 3339.
+ * `false`, `[]`, `{}`; `null` for unset messages and optional scalars), enums
+ * by name, 64-bit integers as strings, timestamps RFC 3339. Of a oneof, only
+ * the member set is written (Krake's polymorphic specs carry only the chosen
+ * variant). A field's `(krake.core.v1.empty_json)` option changes what its
+ * empty value is written as (json.proto): `null` for a zero value
+ * (EMPTY_JSON_NULL), or the default value for an unset message
+ * (EMPTY_JSON_DEFAULT: `{}` for Struct/Value, a message of defaults).
  * Works on ts-proto objects directly, driven by the descriptors; plans are
  * compiled once per message type.
  */
 export class JsonEncoder {
   private readonly plans = new Map<string, FieldPlan[]>();
+  private readonly emptyJsonOption: DescExtension | undefined;
+
+  /** `registry` (the descriptor set's) resolves the empty_json option; without it every field is UNSPECIFIED. */
+  constructor(registry?: Registry) {
+    const ext = registry?.getExtension("krake.core.v1.empty_json");
+    this.emptyJsonOption = ext;
+  }
 
   encoder(desc: DescMessage): Encoder {
     const plan = this.plan(desc);
@@ -40,12 +55,38 @@ export class JsonEncoder {
     plan = [];
     // Registered before it is filled, so recursive types resolve to it.
     this.plans.set(desc.typeName, plan);
-    for (const field of desc.fields) plan.push(this.fieldPlan(field));
+    for (const field of desc.fields) plan.push(this.withEmptyJson(field, this.fieldPlan(field)));
+    return plan;
+  }
+
+  private emptyJson(field: DescField): EmptyJson {
+    const ext = this.emptyJsonOption;
+    return ext && hasOption(field, ext) ? (getOption(field, ext) as EmptyJson) : EmptyJson.EMPTY_JSON_UNSPECIFIED;
+  }
+
+  /** Applies the field's empty_json option to its plan. */
+  private withEmptyJson(field: DescField, plan: FieldPlan): FieldPlan {
+    const rule = this.emptyJson(field);
+    if (rule === EmptyJson.EMPTY_JSON_NULL) {
+      if (field.fieldKind !== "scalar") throw new Error(`${field.toString()}: EMPTY_JSON_NULL applies to scalar fields only`);
+      const zero = scalarDefault(field.scalar);
+      const write = plan.write;
+      return { ...plan, write: (v) => (write(v) === zero ? null : write(v)), absent: nul };
+    }
+    if (rule === EmptyJson.EMPTY_JSON_DEFAULT) {
+      if (field.fieldKind !== "message") throw new Error(`${field.toString()}: EMPTY_JSON_DEFAULT applies to message fields only`);
+      const wkt = wellKnown(field.message);
+      if (wkt && wkt.type !== "struct" && wkt.type !== "value") {
+        throw new Error(`${field.toString()}: EMPTY_JSON_DEFAULT does not apply to ${field.message.typeName}`);
+      }
+      const inner = wkt ? undefined : this.plan(field.message);
+      return { ...plan, absent: () => (inner ? encodeMessage(inner, {}) : {}) };
+    }
     return plan;
   }
 
   private fieldPlan(field: DescField): FieldPlan {
-    const base = { name: field.name, key: field.localName };
+    const base = { name: field.name, key: field.localName, omitWhenAbsent: field.oneof !== undefined };
     switch (field.fieldKind) {
       case "scalar":
         return { ...base, write: scalarWriter(field.scalar), absent: field.presence === 2 ? constant(scalarDefault(field.scalar)) : nul };
@@ -98,7 +139,11 @@ function encodeMessage(plan: FieldPlan[], message: Record<string, unknown>): Jso
   const out: JsonObject = {};
   for (const f of plan) {
     const v = message[f.key];
-    out[f.name] = v === undefined || v === null ? f.absent() : f.write(v);
+    if (v === undefined || v === null) {
+      if (!f.omitWhenAbsent) out[f.name] = f.absent();
+    } else {
+      out[f.name] = f.write(v);
+    }
   }
   return out;
 }

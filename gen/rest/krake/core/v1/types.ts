@@ -15,7 +15,8 @@ export interface Metadata {
    */
   name: string;
   /**
-   * Immutable. Empty for global kinds; the request path's namespace wins.
+   * Immutable. Empty for global kinds (`null` in REST JSON, as Krake writes it); the
+   * request path's namespace wins.
    *
    * @generated from field: string namespace = 2;
    */

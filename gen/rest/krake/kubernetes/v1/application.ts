@@ -185,9 +185,9 @@ export interface ApplicationStatus {
    */
   running_on: ResourceRef | null;
   /**
-   * @generated from field: int32 retries = 8;
+   * @generated from field: optional int32 retries = 8;
    */
-  retries: number;
+  retries: number | null;
   /**
    * @generated from field: google.protobuf.Timestamp scheduled_retry = 9;
    */
@@ -601,6 +601,13 @@ export interface UpdateApplicationRequest {
    * @generated from field: krake.kubernetes.v1.Application application = 3;
    */
   application: Application | null;
+  /**
+   * Krake's blocking, on update too (Krake's clients send `blocking=False`):
+   * wait until status.state equals this state, then answer.
+   *
+   * @generated from field: optional string blocking = 4;
+   */
+  blocking: string | null;
 }
 
 /**

@@ -364,6 +364,13 @@ export interface UpdateClusterRequest {
    * @generated from field: krake.kubernetes.v1.Cluster cluster = 3;
    */
   cluster: Cluster | null;
+  /**
+   * Krake's blocking, on update too: wait until status.state equals this
+   * state, then answer.
+   *
+   * @generated from field: optional string blocking = 4;
+   */
+  blocking: string | null;
 }
 
 /**

@@ -26,6 +26,11 @@ python="$(find_python)" || {
   echo "krake-python: no CPython 3.8-3.10 found (Krake 1.0.1 does not import on 3.11+); set KRAKE_PYTHON" >&2
   exit 1
 }
+command -v "$python" >/dev/null 2>&1 || { echo "krake-python: $python not found" >&2; exit 1; }
+"$python" -c 'import sys; sys.exit(sys.version_info >= (3, 11))' || {
+  echo "krake-python: $python is CPython 3.11+, on which Krake 1.0.1 does not import; give a CPython 3.8-3.10" >&2
+  exit 1
+}
 "$python" -c 'import venv, ensurepip' 2>/dev/null || { echo "krake-python: $python has no venv/ensurepip module (apt-get install python3-venv)" >&2; exit 1; }
 
 stamp="$(cat "$requirements" "$constraints" | sha256sum | cut -d' ' -f1)"

@@ -11,9 +11,9 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Creates the virtualenv when needed (first run ~1 min) and returns its python. */
-export async function krakePython(): Promise<string> {
+export async function krakePython(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   try {
-    const { stdout } = await run("scripts/krake-python.sh", [], { cwd: root, timeout: 600_000, maxBuffer: 1 << 20 });
+    const { stdout } = await run("scripts/krake-python.sh", [], { cwd: root, env, timeout: 600_000, maxBuffer: 1 << 20 });
     return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; message: string };

@@ -276,6 +276,29 @@ describe("krake-controller-kubernetes-application against real member clusters",
     await until("move", (x) => x?.status?.runningOn?.name === "b" && x.status.state === State.RUNNING, "RUNNING on b");
   });
 
+  it("observes again after the member's kube-apiserver restarts (the cluster watches list again)", async () => {
+    await until("move", (x) => x?.status?.runningOn?.name === "b" && x.status.state === State.RUNNING, "RUNNING on b");
+    await b.stopApiServer();
+    await b.startApiServer();
+    await kubeletB.deploymentReady("default", "move", 0);
+    await until("move", (x) => x?.status?.state === State.DEGRADED, "DEGRADED, seen through the new watch");
+    await kubeletB.deploymentReady("default", "move");
+    await until("move", (x) => x?.status?.state === State.RUNNING, "RUNNING again");
+  });
+
+  it("moves off a cluster whose kube-apiserver is down: the new copy ready, the old one left behind (logged)", async () => {
+    await b.stopApiServer();
+    try {
+      await bind("move", "a");
+      await viewA.until("apps/v1", "Deployment", "default", "move", (o) => !!o, "the new copy on a");
+      await kubeletA.deploymentReady("default", "move");
+      await until("move", (x) => x?.status?.runningOn?.name === "a" && x.status.state === State.RUNNING, "RUNNING on a");
+    } finally {
+      await b.startApiServer();
+    }
+    expect(await viewB.get("apps/v1", "Deployment", "default", "move"), "left on the cluster that was down").to.not.equal(undefined);
+  });
+
   it("rolls a migration back when the new copy is not ready in time: the old copy stays, migration_retries and migration_timeout are set", async () => {
     await createApp("stay", [deployment("stay", 1)], "a");
     await viewA.until("apps/v1", "Deployment", "default", "stay", (o) => !!o, "on a");

@@ -105,6 +105,10 @@ describe("krake-controller-kubernetes-application against real member clusters",
     const dead = structuredClone(a.kubeconfig) as { clusters: { cluster: { server: string } }[] };
     dead.clusters[0].cluster.server = `https://127.0.0.1:${await freePort()}`;
     await registerCluster("dead", dead as unknown as Record<string, unknown>);
+    // A kubeconfig that would run a program on the controller's host: the controller refuses to use it.
+    const exec = structuredClone(a.kubeconfig) as { users: { user: Record<string, unknown> }[] };
+    exec.users[0].user = { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "/bin/sh", args: ["-c", "echo"] } };
+    await registerCluster("exec", exec as unknown as Record<string, unknown>);
     const log = pino({ level: process.env.KRAKE_TEST_LOG ?? "silent" });
     manager = new Manager({ api: new ApiConnection(api.address), log });
     setupApplicationController(manager, {
@@ -241,6 +245,19 @@ describe("krake-controller-kubernetes-application against real member clusters",
   it("an unreachable cluster is CLUSTER_NOT_REACHABLE", async () => {
     await createApp("lost", [configMap("lost", { a: "b" })], "dead");
     await until("lost", (x) => x?.status?.reason?.code === Reason_Code.CLUSTER_NOT_REACHABLE && x.status.state === State.DEGRADED, "CLUSTER_NOT_REACHABLE");
+  });
+
+  it("a kubeconfig that would run a program is not used: CLUSTER_NOT_REACHABLE saying why", async () => {
+    await createApp("exec", [configMap("exec", { a: "b" })], "exec");
+    await until("exec", (x) => x?.status?.reason?.code === Reason_Code.CLUSTER_NOT_REACHABLE, "CLUSTER_NOT_REACHABLE");
+    expect(app("exec")!.status!.reason!.message).to.match(/uses 'exec', which would run a program/);
+  });
+
+  it("a forced delete removes the Application at once, finalizer or not (the API's force)", async () => {
+    await createApp("forced", [configMap("forced", { a: "b" })], "dead");
+    await until("forced", (x) => !!x?.metadata?.finalizers.includes(resourcesFinalizer), "the finalizer added");
+    await appClient().delete(ns, "forced", { force: true });
+    await until("forced", (x) => !x, "gone");
   });
 
   it("deleting removes the resources from the cluster, then the finalizer", async () => {

@@ -135,9 +135,9 @@ export class ClusterResources {
     }
   }
 
-  /** Every object of a kind, in every namespace, and the list's resourceVersion. */
-  async list(apiVersion: string, kind: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    const res = await this.call(`list ${kind} (${apiVersion})`, () => this.api.list<KubeObject>(apiVersion, kind));
+  /** Every object of a kind in `namespace` (every namespace when empty), and the list's resourceVersion. */
+  async list(apiVersion: string, kind: string, namespace = ""): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    const res = await this.call(`list ${kind} (${apiVersion})`, () => this.api.list<KubeObject>(apiVersion, kind, namespace || undefined));
     return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
   }
 

@@ -1,6 +1,6 @@
 /**
- * A list+watch cache of one kind on one member cluster, in every namespace
- * (client-go's reflector, small): it lists, then watches from the list's
+ * A list+watch cache of one kind on one member cluster, in one namespace or
+ * in all of them (client-go's reflector, small): it lists, then watches from the list's
  * resourceVersion with bookmarks, watches again from the last version after
  * the server closes the stream, and lists again after an error or a 410
  * (Gone), with backoff. `synced` is false until a list succeeded and again
@@ -39,6 +39,8 @@ export class ResourceWatch {
     private readonly cluster: ClusterResources,
     readonly type: ResourceType,
     private readonly opts: ResourceWatchOptions,
+    /** "" for every namespace (and for cluster-scoped kinds). */
+    readonly namespace = "",
   ) {}
 
   get synced(): boolean {
@@ -72,7 +74,7 @@ export class ResourceWatch {
     if (this.stopped) return;
     let listed: { items: KubeObject[]; resourceVersion: string };
     try {
-      listed = await this.cluster.list(this.type.apiVersion, this.type.kind);
+      listed = await this.cluster.list(this.type.apiVersion, this.type.kind, this.namespace);
     } catch (err) {
       this.retry(err);
       return;
@@ -97,7 +99,8 @@ export class ResourceWatch {
   private async watch(): Promise<void> {
     if (this.stopped) return;
     const { plural, apiVersion } = this.type;
-    const path = `${apiVersion.includes("/") ? "/apis" : "/api"}/${apiVersion}/${plural}`;
+    const scope = this.namespace ? `/namespaces/${encodeURIComponent(this.namespace)}` : "";
+    const path = `${apiVersion.includes("/") ? "/apis" : "/api"}/${apiVersion}${scope}/${plural}`;
     let gone = false;
     let sawEvent = false;
     const done = (err: unknown) => {

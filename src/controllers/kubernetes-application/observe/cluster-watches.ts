@@ -1,7 +1,8 @@
 /**
- * The observer's eyes: one ResourceWatch per cluster and kind that some
- * Application uses (not a poll per Application), shared by every Application
- * on that cluster. Each Application declares the resources it wants to see
+ * The observer's eyes: one ResourceWatch per cluster, kind and namespace
+ * that some Application uses (not a poll per Application), shared by every
+ * Application there. Watches are per namespace, so a kubeconfig whose
+ * rights end at its namespaces works as well as a cluster admin's. Each Application declares the resources it wants to see
  * (`observe`); a change of one of them puts that Application's key back into
  * the work queue; a watch no Application needs any more is stopped.
  */
@@ -19,8 +20,8 @@ export interface WatchedResource {
 
 export type Lookup = { known: false } | { known: true; object: KubeObject | undefined };
 
-function typeKey(cluster: string, type: ResourceType): string {
-  return `${cluster}|${type.apiVersion}|${type.kind}`;
+function typeKey(cluster: string, type: ResourceType, namespace: string): string {
+  return `${cluster}|${type.apiVersion}|${type.kind}|${namespace}`;
 }
 
 function resourceKey(cluster: string, apiVersion: string, kind: string, namespace: string, name: string): string {
@@ -51,13 +52,13 @@ export class ClusterWatches {
   observe(appKey: string, resources: readonly WatchedResource[], connect: (cluster: string) => ClusterResources | undefined): void {
     const next = { resources: new Set<string>(), types: new Set<string>() };
     for (const r of resources) {
-      const tk = typeKey(r.cluster, r.type);
+      const tk = typeKey(r.cluster, r.type, r.namespace);
       next.types.add(tk);
       next.resources.add(resourceKey(r.cluster, r.type.apiVersion, r.type.kind, r.namespace, r.name));
       if (!this.watches.has(tk)) {
         const client = connect(r.cluster);
         if (!client) continue;
-        this.startWatch(tk, r.cluster, client, r.type);
+        this.startWatch(tk, r.cluster, client, r.type, r.namespace);
       }
       this.watches.get(tk)?.users.add(appKey);
     }
@@ -86,7 +87,7 @@ export class ClusterWatches {
   }
 
   lookup(r: WatchedResource): Lookup {
-    const w = this.watches.get(typeKey(r.cluster, r.type))?.watch;
+    const w = this.watches.get(typeKey(r.cluster, r.type, r.namespace))?.watch;
     if (!w?.synced) return { known: false };
     return { known: true, object: w.get(r.namespace, r.name) };
   }
@@ -117,7 +118,7 @@ export class ClusterWatches {
     }
   }
 
-  private startWatch(tk: string, cluster: string, client: ClusterResources, type: ResourceType): void {
+  private startWatch(tk: string, cluster: string, client: ClusterResources, type: ResourceType, namespace: string): void {
     const watch = new ResourceWatch(client, type, {
       backoffInitialMs: this.opts.backoffInitialMs,
       backoffMaxMs: this.opts.backoffMaxMs,
@@ -131,7 +132,7 @@ export class ClusterWatches {
         // Readers treat an unsynced watch as unknown; tell them it is.
         for (const app of this.usersOf(tk)) this.opts.enqueue(app);
       },
-    });
+    }, namespace);
     this.watches.set(tk, { watch, users: new Set() });
     watch.start();
   }

@@ -104,8 +104,8 @@ describe("krakectl the program", function () {
       await expectExit(["kube", "app", "create", "twice", "-f", file, "-n", "team-x"], 0);
       await expectExit(["kube", "app", "create", "twice", "-f", file, "-n", "team-x"], 4, /^error: Application 'twice' already exists in namespace 'team-x'\n$/);
       await expectExit(["kube", "app", "delete", "twice", "-n", "team-x"], 0);
-      // In deletion, only the finalizers may change (Krake's rule and message).
-      await expectExit(["kube", "app", "update", "twice", "-n", "team-x", "-l", "a=b"], 4, /^error: Finalizers can only be removed if a deletion is in progress\.\n$/);
+      // Only a DEGRADED Application can be retried (Krake's rule and message).
+      await expectExit(["kube", "app", "retry", "twice", "-n", "team-x"], 4, /^error: Only a DEGRADED Application can be retried\.\n$/);
     });
 
     it("6: the API cannot be reached", async () => {

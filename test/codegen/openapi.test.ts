@@ -1,4 +1,5 @@
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import { getOption, hasOption } from "@bufbuild/protobuf";
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -173,7 +174,9 @@ describe("codegen: gen/openapi.json", () => {
     expect(doc.components.responses.MethodNotAllowed?.headers).to.have.property("Allow");
   });
 
-  it("describes every message with its proto field names, every field required on output", () => {
+  it("describes every message with its proto field names, every field but oneof members required on output", () => {
+    const emptyJson = registry.getExtension("krake.core.v1.empty_json")!;
+    const rule = (f: DescField) => (hasOption(f, emptyJson) ? (getOption(f, emptyJson) as number) : 0);
     let checked = 0;
     for (const message of messagesInRegistry()) {
       const output = doc.components.schemas[message.typeName];
@@ -181,10 +184,12 @@ describe("codegen: gen/openapi.json", () => {
       checked++;
       const names = message.fields.map((f) => f.name);
       expect(Object.keys(output.properties ?? {}), message.typeName).to.deep.equal(names);
-      expect(output.required ?? [], message.typeName).to.deep.equal(names);
+      expect(output.required ?? [], message.typeName).to.deep.equal(message.fields.filter((f) => !f.oneof).map((f) => f.name));
       for (const field of message.fields) {
         const schema = output.properties?.[field.name] as Schema;
-        const explicit = field.presence === FeatureSet_FieldPresence.EXPLICIT || field.message?.typeName === "google.protobuf.Value";
+        // empty_json: EMPTY_JSON_NULL (1) writes the zero value as null, EMPTY_JSON_DEFAULT (2) never writes null
+        const explicit = (field.presence === FeatureSet_FieldPresence.EXPLICIT && rule(field) !== 2) || rule(field) === 1
+          || field.message?.typeName === "google.protobuf.Value";
         expect(isNullable(schema), `${message.typeName}.${field.name}`).to.equal(explicit);
       }
       const input = doc.components.schemas[`${message.typeName}-Input`];
@@ -211,9 +216,11 @@ describe("codegen: gen/openapi.json", () => {
       [prop("krake.kubernetes.v1.ApplicationSpec", "auto_cluster_create"), { type: "boolean" }],
       [prop("krake.kubernetes.v1.ApplicationStatus", "state"), { $ref: refTo("krake.kubernetes.v1.ApplicationStatus.State") }],
       [prop("krake.kubernetes.v1.ApplicationStatus", "migration_timeout"), { type: "number", format: "double" }],
-      [prop("krake.kubernetes.v1.ApplicationStatus", "retries"), { type: "integer", format: "int32" }],
+      [prop("krake.kubernetes.v1.ApplicationStatus", "retries"), { type: ["integer", "null"], format: "int32" }],
+      [prop("krake.kubernetes.v1.ApplicationStatus", "container_health"), { $ref: refTo("krake.kubernetes.v1.ContainerHealth") }],
+      [prop("krake.core.v1.Metadata", "namespace"), { type: ["string", "null"] }],
       [prop("krake.core.v1.StaticSpec", "metrics"), { type: "object", additionalProperties: { type: "number", format: "double" } }],
-      [prop("krake.kubernetes.v1.ClusterSpec", "kubeconfig"), { type: ["object", "null"], additionalProperties: true }],
+      [prop("krake.kubernetes.v1.ClusterSpec", "kubeconfig"), { type: "object", additionalProperties: true }],
     ];
     for (const [actual, expected] of cases) {
       const { description, ...rest } = actual;

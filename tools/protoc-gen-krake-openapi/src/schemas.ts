@@ -2,8 +2,10 @@
  * JSON Schemas (OpenAPI 3.1) for messages and enums, in the proto3 JSON
  * mapping with proto field names. Every message gets two components:
  * - output (`pkg.Message`): what the gateway writes. It writes every field,
- *   defaults included, so all fields are required; fields with explicit
- *   presence (messages, `optional`, oneof members) are null when unset.
+ *   defaults included, so all fields but oneof members (only the one set is
+ *   written) are required; fields with explicit presence (messages,
+ *   `optional`) are null when unset, and so are fields whose empty_json
+ *   option is EMPTY_JSON_NULL; an EMPTY_JSON_DEFAULT message is never null.
  * - input (`pkg.Message-Input`): what the gateway reads. Every field may be
  *   left out or null.
  * 64-bit integers are decimal strings on output (proto3 JSON); the gateway
@@ -11,7 +13,7 @@
  */
 import { ScalarType } from "@bufbuild/protobuf";
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
-import { commentOf, hasExplicitPresence } from "./shared/descriptors.js";
+import { commentOf, emptyJsonRule, hasExplicitPresence } from "./shared/descriptors.js";
 import { isNullValueEnum, wellKnownMessage } from "./shared/well-known.js";
 import type { WellKnown } from "./shared/well-known.js";
 import { compact } from "./json.js";
@@ -145,11 +147,13 @@ export class ComponentSchemas {
   /** The schema of a field as a property: value schema, nullability, description. */
   fieldSchema(field: DescField, mode: Mode): JsonObject {
     const value = this.valueSchema(field, mode);
-    const schema = mode === "input" || hasExplicitPresence(field) ? nullable(value) : value;
+    const rule = emptyJsonRule(field);
+    const nullOut = rule === "null" || (hasExplicitPresence(field) && rule !== "default");
+    const schema = mode === "input" || nullOut ? nullable(value) : value;
     const notes = [commentOf(field)];
     if (field.oneof) {
       const members = field.oneof.fields.map((f) => `\`${f.name}\``).join(", ");
-      notes.push(`At most one of ${members} is set (oneof \`${field.oneof.name}\`); the others are null.`);
+      notes.push(`At most one of ${members} is set (oneof \`${field.oneof.name}\`); only that one is written.`);
     }
     const description = notes.filter((n) => n !== undefined).join("\n\n");
     return compact({
@@ -162,7 +166,7 @@ export class ComponentSchemas {
   #messageSchema(message: DescMessage, mode: Mode): JsonObject {
     const properties: JsonObject = {};
     for (const field of message.fields) properties[field.name] = this.fieldSchema(field, mode);
-    const required = mode === "output" ? message.fields.map((f) => f.name) : [];
+    const required = mode === "output" ? message.fields.filter((f) => !f.oneof).map((f) => f.name) : [];
     return compact({
       type: "object",
       description: commentOf(message),

@@ -104,7 +104,8 @@ export function decideCloud(
     }
     const state = c.cloud.status?.state ?? CloudStatus_State.ONLINE;
     if (state !== CloudStatus_State.ONLINE) {
-      reject("state", "is FAILING_METRICS, not ONLINE");
+      const reasons = Object.entries(c.cloud.status?.metricsReasons ?? {}).map(([metric, r]) => `${metric}: ${r.message}`);
+      reject("state", `is FAILING_METRICS, not ONLINE${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}`);
       continue;
     }
     const cloudLabels = c.cloud.metadata?.labels ?? {};

@@ -57,7 +57,7 @@ describe("scheduling: a cluster without a kubeconfig placed on a cloud (Krake's 
 
   const filterCases: [string, { labels?: string[]; metrics?: string[] }, Cloud, string, string][] = [
     ["in deletion", {}, Cloud.fromPartial({ ...cloud("c", {}), metadata: { ...cloud("c", {}).metadata, deleted: T0 } }), "deleted", 'cloud "c" is being deleted'],
-    ["FAILING_METRICS", {}, Cloud.fromPartial({ ...cloud("c", {}), status: { state: CloudStatus_State.FAILING_METRICS } }), "state", "not ONLINE"],
+    ["FAILING_METRICS", {}, Cloud.fromPartial({ ...cloud("c", {}), status: { state: CloudStatus_State.FAILING_METRICS, metricsReasons: { heat: { code: 92, message: "unreachable" } } } }), "state", "is FAILING_METRICS, not ONLINE (heat: unreachable)"],
     ["a label constraint", { labels: ["location = DE"] }, cloud("c", { location: "FR" }), "label", 'does not match "location = DE": its label is "FR"'],
     ["a label constraint on a missing label", { labels: ["location in (DE, FR)"] }, cloud("c", {}), "label", 'it has no label "location"'],
     ["a metric constraint", { metrics: ["grey > 0.5"] }, cloud("c", {}, [m("grey", 1)]), "metric", "its normalised value is 0.3"],

@@ -1,3 +1,4 @@
+import { cloudStatus_StateToJSON } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import type { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import { ClusterStatus, ClusterStatus_State as State } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
@@ -7,7 +8,10 @@ import type { KindClient } from "../../client/kind-client.js";
 import type { Indexer } from "../../controller/informer/indexer.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";
 import { cloudCandidates, decideCloud } from "../../scheduling/cloud-placement.js";
-import type { MetricSources } from "../../scheduling/providers/index.js";
+import type { CloudCandidate } from "../../scheduling/cloud-placement.js";
+import type { MetricSources, Readings } from "../../scheduling/providers/index.js";
+import { reportCloudMetrics } from "./cloud-metrics-status.js";
+import { failingMetrics } from "./metric-readings.js";
 import type { MetricReadings } from "./metric-readings.js";
 
 export interface CloudBinderCaches {
@@ -51,7 +55,10 @@ export function cloudPlacementInputs(cluster: Cluster): string {
  * Krake's Cluster→Cloud scheduling, level-based, keyed by Cluster: a cluster
  * that needs a cloud (`needsCloud`) is placed on the best Cloud of its
  * namespace or GlobalCloud (src/scheduling/cloud-placement.ts, with the
- * metric readings of the current cycle) and bound through the Cluster's
+ * metric readings of the current cycle; as in Krake, a cloud whose metric
+ * fails is set FAILING_METRICS with `metrics_reasons`, and ONLINE again once
+ * its metrics read — every candidate cloud's metrics are read, whatever its
+ * state) and bound through the Cluster's
  * `binding` subresource (a CloudBinding: the API sets `status.scheduled_to`
  * and `scheduled`, and makes the cloud an owner). Labels and metrics of that
  * cloud then count as the cluster's when Applications are scheduled. No
@@ -63,6 +70,7 @@ export class CloudBinder implements Reconciler {
   constructor(
     private readonly caches: CloudBinderCaches,
     private readonly clusters: KindClient<Cluster>,
+    private readonly cloudClients: { clouds: KindClient<Cloud>; globalClouds: KindClient<GlobalCloud> },
     private readonly readings: MetricReadings,
     private readonly opts: { metricMaxAgeMs: number; clock: Clock },
   ) {}
@@ -71,8 +79,9 @@ export class CloudBinder implements Reconciler {
     const cluster = this.caches.clusters.get(key);
     if (!needsCloud(cluster)) return;
     const { namespace, name, resourceVersion } = cluster.metadata!;
-    const candidates = cloudCandidates(namespace, this.caches.clouds.list(), this.caches.globalClouds.list());
-    const readings = await this.readings.read(candidates, () => this.caches.metricSources(), ctx.signal);
+    const all = cloudCandidates(namespace, this.caches.clouds.list(), this.caches.globalClouds.list());
+    const readings = await this.readings.read(all, () => this.caches.metricSources(), ctx.signal);
+    const candidates = await this.reportMetrics(namespace, all, readings, ctx);
     const decision = decideCloud(cluster, candidates, readings.values, new Date(this.opts.clock.now()), this.opts.metricMaxAgeMs);
     ctx.log.info({ cluster: key, cloud: decision.chosen?.name, reason: decision.reason.code, message: decision.reason.message }, "cluster cloud placement");
 
@@ -94,5 +103,40 @@ export class CloudBinder implements Reconciler {
     await this.clusters.updateStatus({ ...cluster, status }, { signal: ctx.signal });
     if (status.state === State.FAILED) return;
     return { requeueAfter: Math.max(1, (cluster.spec?.backoffDelay ?? 1) * (cluster.spec?.backoff ?? 1)) * 1000 };
+  }
+
+  /**
+   * Sets the candidates' clouds FAILING_METRICS or ONLINE by their metrics
+   * (see cloud-metrics-status.ts) and returns the candidates as they now
+   * stand. A write that fails is logged and the placement goes on with the
+   * cloud as it was: the next placement reports again.
+   */
+  private async reportMetrics(namespace: string, candidates: readonly CloudCandidate[], readings: Readings, ctx: ReconcileContext): Promise<readonly CloudCandidate[]> {
+    let changed = false;
+    const clouds = await Promise.all(
+      candidates.map(async (c) => {
+        try {
+          const reasons = failingMetrics(c, readings);
+          const now = c.namespaced
+            ? await reportCloudMetrics(this.cloudClients.clouds, c.cloud as Cloud, reasons, ctx.signal)
+            : await reportCloudMetrics(this.cloudClients.globalClouds, c.cloud as GlobalCloud, reasons, ctx.signal);
+          if (now !== c.cloud) {
+            changed = true;
+            ctx.log.info({ cloud: c.ref.name, kind: c.ref.kind, namespace: c.ref.namespace, state: cloudStatus_StateToJSON(now.status?.state ?? 0), metricsReasons: now.status?.metricsReasons }, "cloud metrics state");
+          }
+          return { namespaced: c.namespaced, cloud: now };
+        } catch (err) {
+          ctx.signal.throwIfAborted();
+          ctx.log.warn({ err, cloud: c.ref.name, kind: c.ref.kind, namespace: c.ref.namespace }, "cannot write the cloud's metrics state");
+          return { namespaced: c.namespaced, cloud: c.cloud };
+        }
+      }),
+    );
+    if (!changed) return candidates;
+    return cloudCandidates(
+      namespace,
+      clouds.filter((c) => c.namespaced).map((c) => c.cloud as Cloud),
+      clouds.filter((c) => !c.namespaced).map((c) => c.cloud as GlobalCloud),
+    );
   }
 }

@@ -31,7 +31,7 @@ export function metricsStatus(cluster: Cluster, reasons: Readonly<Record<string,
   }
   if (stored.state !== State.FAILING_METRICS) return undefined;
   if (!failing) return { ...stored, state: State.ONLINE, metricsReasons: {} };
-  return sameCodes(stored.metricsReasons, reasons) ? undefined : { ...stored, metricsReasons: { ...reasons } };
+  return sameReasonCodes(stored.metricsReasons, reasons) ? undefined : { ...stored, metricsReasons: { ...reasons } };
 }
 
 /**
@@ -127,7 +127,8 @@ export class ClusterMetricsStatus {
   }
 }
 
-function sameCodes(a: Readonly<Record<string, Reason>>, b: Readonly<Record<string, Reason>>): boolean {
+/** The same metrics fail with the same codes (messages aside: they may vary from read to read). */
+export function sameReasonCodes(a: Readonly<Record<string, Reason>>, b: Readonly<Record<string, Reason>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => b[k] !== undefined && b[k].code === a[k]?.code);
 }

@@ -138,6 +138,7 @@ export function setupScheduler(
   const binder = new CloudBinder(
     { clusters, clouds: cloudInformer.store, globalClouds: globalCloudInformer.store, metricSources },
     manager.api.client(clusterKind),
+    { clouds: manager.api.client(cloudKind), globalClouds: manager.api.client(globalCloudKind) },
     readings,
     { metricMaxAgeMs: policy.metricMaxAgeMs, clock },
   );

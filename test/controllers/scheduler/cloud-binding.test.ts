@@ -14,7 +14,7 @@ import { GlobalMetric } from "../../../gen/krake/core/v1/metric.js";
 import { GlobalMetricsProvider } from "../../../gen/krake/core/v1/metrics_provider.js";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { MetricRef } from "../../../gen/krake/core/v1/types.js";
-import { Cloud, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
+import { Cloud, CloudStatus_State as CloudState, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import { Cluster, ClusterStatus_State as ClusterState } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { clusterKind } from "../../../src/kinds/index.js";
 import { needsCloud } from "../../../src/controllers/scheduler/cloud-binder.js";
@@ -119,6 +119,28 @@ describe("krake-scheduler binds clusters without a kubeconfig to a cloud (real k
     const bound = await getCluster("new-jp");
     expect(bound.status!.reason).to.equal(undefined);
     expect(bound.status!.retries).to.equal(0);
+  });
+
+  it("sets a cloud whose metric fails FAILING_METRICS with the reason, leaves it out, and returns it to ONLINE once the metric reads", async () => {
+    const globals = api.connection.client(globalCloudKind);
+    // the only cloud this cluster accepts, with a metric whose provider does not exist yet
+    await api.connection.client(globalMetricKind).create("", GlobalMetric.fromPartial({
+      api: "core", kind: "GlobalMetric", metadata: { name: "broken" }, spec: { min: 0, max: 1, allowedValues: [], provider: { name: "late", metric: "broken" } },
+    }));
+    await globals.create("", globalCloud("os-spare", { tier: "spare" }, [metric("broken", 1)]));
+    await clusters().create(ns, toBeCreated("spare", ["tier = spare"]));
+    // (whichever of the metric, the cloud and the cluster the scheduler sees first, each arrival brings the waiting cluster back)
+    await poll(async () => (await globals.get("", "os-spare")).status?.metricsReasons.broken?.code === Reason_Code.UNKNOWN_METRICS_PROVIDER, "os-spare failing (94)");
+    expect((await globals.get("", "os-spare")).status?.state).to.equal(CloudState.FAILING_METRICS);
+    await poll(async () => (await getCluster("spare")).status?.state === ClusterState.DEGRADED, "spare DEGRADED");
+    expect((await getCluster("spare")).status?.reason?.message).to.include('cloud "os-spare" is FAILING_METRICS, not ONLINE (broken: ');
+
+    await api.connection.client(globalMetricsProviderKind).create("", GlobalMetricsProvider.fromPartial({
+      api: "core", kind: "GlobalMetricsProvider", metadata: { name: "late" }, spec: { type: "static", static: { metrics: { broken: 0.5 } } },
+    }));
+    await poll(async () => (await getCluster("spare")).status?.scheduledTo?.name === "os-spare", "spare bound to os-spare");
+    const repaired = await globals.get("", "os-spare");
+    expect([repaired.status?.state, repaired.status?.metricsReasons]).to.deep.equal([CloudState.ONLINE, {}]);
   });
 
   it("sets a cluster FAILED once its retries pass backoff_limit", async () => {

@@ -9,6 +9,8 @@ import { GlobalMetricsProvider } from "../../../gen/krake/core/v1/metrics_provid
 import { Role } from "../../../gen/krake/core/v1/role.js";
 import { RoleBinding } from "../../../gen/krake/core/v1/role_binding.js";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
+import { cloudKind } from "../../../gen/kinds.js";
+import { Cloud, CloudStatus_State as CloudState, GlobalCloud } from "../../../gen/krake/infrastructure/v1/cloud.js";
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import { ClusterStatus_State as State } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
@@ -26,7 +28,7 @@ import { Observer } from "../../controller/support/observe.js";
 describe("scheduler under RBAC with the system:scheduler role of config/base-roles.yaml", function () {
   this.timeout(60_000);
 
-  it("binds an Application, and sets a cluster whose metric fails FAILING_METRICS, with the writes its role allows", async () => {
+  it("binds an Application and a cluster without a kubeconfig, and sets a cluster and a cloud whose metric fails FAILING_METRICS, with the writes its role allows", async () => {
     const etcd = await startEtcd();
     // Every caller is system:scheduler; the test's objects are written through the registries (no authorization there).
     const api = await startApi(etcd, {
@@ -56,6 +58,21 @@ describe("scheduler under RBAC with the system:scheduler role of config/base-rol
       await clusters.updateStatus(admin, "rbac", name, { ...created, status: { ...created.status!, state: State.ONLINE } } as unknown as KrakeObject);
     }
 
+    // a cluster to be created on a cloud: the namespace's cloud fails its metric, the global one reads
+    const clouds = registry("infrastructure", "clouds");
+    const globalClouds = registry("infrastructure", "globalclouds");
+    const nsCloud = Cloud.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/cloud.json", "utf8")));
+    nsCloud.metadata = { ...nsCloud.metadata!, name: "ns-bad", namespace: "rbac" };
+    nsCloud.spec!.openstack!.metrics = [{ name: "bad", weight: 1, namespaced: false }];
+    await clouds.create(admin, "rbac", nsCloud as unknown as KrakeObject);
+    const gCloud = GlobalCloud.fromJSON(JSON.parse(readFileSync("test/fixtures/krake/globalcloud.json", "utf8")));
+    gCloud.metadata = { ...gCloud.metadata!, name: "g-good" };
+    gCloud.spec!.openstack!.metrics = [{ name: "good", weight: 1, namespaced: false }];
+    await globalClouds.create(admin, "", gCloud as unknown as KrakeObject);
+    const toCreate = cluster("rbac", "to-create");
+    toCreate.spec = { ...toCreate.spec!, kubeconfig: {}, tosca: { tosca_definitions_version: "tosca_simple_yaml_1_0", topology_template: { outputs: { kubeconfig: { value: "x" } } } } };
+    await clusters.create(admin, "rbac", toCreate as unknown as KrakeObject);
+
     const lines: { level?: number; msg?: string }[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -78,6 +95,9 @@ describe("scheduler under RBAC with the system:scheduler role of config/base-rol
       expect(seenClusters.get("rbac/failing")!.status!.metricsReasons.bad?.code).to.equal(Reason_Code.INVALID_METRIC);
       expect(seenClusters.get("rbac/ok")!.status!.state).to.equal(State.ONLINE);
       expect(seenApps.get("rbac/app")!.status!.scheduledTo?.name).to.equal("ok");
+      await seenClusters.until(() => seenClusters.get("rbac/to-create")?.status?.scheduledTo?.name === "g-good", "to-create bound to g-good");
+      const cloudNow = await watcher.client(cloudKind).get("rbac", "ns-bad");
+      expect([cloudNow.status?.state, cloudNow.status?.metricsReasons.bad?.code]).to.deep.equal([CloudState.FAILING_METRICS, Reason_Code.INVALID_METRIC]);
       expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg), "nothing refused").to.deep.equal([]);
     } finally {
       if (process.env.DUMP) for (const l of lines) console.log(JSON.stringify(l).slice(0, 600));

@@ -39,6 +39,7 @@ export class ApplyFailures {
     status.reason = { code: unreachable ? Reason_Code.CLUSTER_NOT_REACHABLE : Reason_Code.KUBERNETES_ERROR, message: err instanceof Error ? err.message : String(err) };
     // A FAILED Application stays so until its spec changes.
     status.observedGeneration = app.metadata!.generation;
+    this.d.metrics.applied(unreachable ? "unreachable" : "refused");
     const delay = retryDelayMs(app);
     this.retryAt.set(key, this.d.clock.now() + delay);
     ctx.log.warn({ app: key, state: applicationStatus_StateToJSON(status.state), retries: status.retries, reason: status.reason.message }, "apply failed");

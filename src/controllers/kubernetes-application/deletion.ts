@@ -55,6 +55,7 @@ export class Deletion {
       ctx.log.warn({ app: key, reason: next.reason.message }, "finalizer dropped without deleting the resources");
       current = await this.d.client.updateStatus({ ...current, status: next }, { signal: ctx.signal });
     }
+    this.d.metrics.deleted(failures.length > 0 ? "timed_out" : "deleted");
     const left = (current.metadata!.finalizers ?? []).filter((f) => f !== resourcesFinalizer);
     await this.d.client.update({ ...current, metadata: { ...current.metadata!, finalizers: left } }, { signal: ctx.signal });
     ctx.log.info({ app: key }, "resources deleted; finalizer removed");

@@ -17,7 +17,7 @@ await runControllerProcess({
     "complete|shutdown.{hook_user, intermediate_src, intermediate_key_src, cert_dest, env_token, env_url,\n" +
     "external_endpoint}, shutdown.{timeout, failure_strategy, failure_retry_count, request_timeout_ms}.",
   settings: { application: defaultApplicationSettings, hooks: defaultHooksSettings },
-  setup(manager, { config, log }) {
+  setup(manager, { config, log, metrics }) {
     let hooks;
     try {
       hooks = hooksForController({ settings: config.hooks, tls: config.tls, applications: manager.api.client(applicationKind), log });
@@ -25,6 +25,6 @@ await runControllerProcess({
       console.error(`krake-controller-kubernetes-application: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(2);
     }
-    setupApplicationController(manager, { settings: config.application, workers: config.workerCount, log, hooks });
+    setupApplicationController(manager, { settings: config.application, workers: config.workerCount, log, hooks, registry: metrics.registry });
   },
 });

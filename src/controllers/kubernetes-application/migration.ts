@@ -79,6 +79,7 @@ export class Migration {
     next.migrationRetries = 0;
     next.migrationTimeout = 0;
     ctx.log.info({ app: key, from: refKeyOf(from), to: refKeyOf(to) }, "migrated");
+    this.d.metrics.migrated("migrated");
     await this.d.client.updateStatus({ ...current, status: next }, { signal: ctx.signal });
     return { requeueAfter: observerResyncMs };
   }
@@ -116,6 +117,7 @@ export class Migration {
       message: `migration from ${from.name} to ${to.name} failed (attempt ${status.migrationRetries} of ${this.d.settings.migrationRetryMax}): ${why}`,
     };
     ctx.log.warn({ app: key, reason: status.reason.message }, "migration rolled back");
+    this.d.metrics.migrated("rolled_back");
     await this.d.client.updateStatus({ ...app, status }, { signal: ctx.signal });
     this.d.watches.forget(key);
     return { requeueAfter: 1 };

@@ -140,6 +140,7 @@ export class ApplicationController implements Reconciler {
     const next = deployedStatus(current, t, deployed);
     next.runningOn = t.ref;
     this.failures.succeeded(key);
+    this.d.metrics.applied("applied");
     ctx.log.info({ app: key, cluster: t.ref.name, state: applicationStatus_StateToJSON(next.state), resources: t.desired.length }, "applied");
     await this.d.client.updateStatus({ ...current, status: next }, { signal: ctx.signal });
     await watchTarget(this.d, key, t);

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { realClock } from "../../client/clock.js";
@@ -8,6 +9,7 @@ import type { Change, Controller } from "../../controller/controller.js";
 import type { Manager } from "../../controller/manager.js";
 import { applicationKind, clusterKind } from "../../kinds/index.js";
 import { refKeyOf } from "./app-status.js";
+import { ApplicationMetrics } from "./application-metrics.js";
 import { ClusterConnections } from "./cluster-connections.js";
 import { noHooks } from "./hooks.js";
 import type { ApplicationHooks } from "./hooks.js";
@@ -33,7 +35,7 @@ function clustersOf(app: Application): string[] {
  */
 export function setupApplicationController(
   manager: Manager,
-  opts: { settings: ApplicationSettings; workers: number; log: Logger; hooks?: ApplicationHooks; clock?: Clock },
+  opts: { settings: ApplicationSettings; workers: number; log: Logger; hooks?: ApplicationHooks; clock?: Clock; registry?: Registry },
 ): { controller: Controller; watches: ClusterWatches } {
   const apps = manager.informer(applicationKind, { indexers: { [clusterIndex]: clustersOf } }).store;
   const clusters = manager.informer(clusterKind).store;
@@ -54,6 +56,7 @@ export function setupApplicationController(
     settings: opts.settings,
     hooks: opts.hooks ?? noHooks,
     clock: opts.clock ?? realClock,
+    metrics: new ApplicationMetrics(opts.registry, () => watches.size),
   });
   controller = controllerFor(manager, applicationKind, { indexers: { [clusterIndex]: clustersOf } })
     .named("kubernetes-application")

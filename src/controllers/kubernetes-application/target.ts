@@ -16,6 +16,7 @@ import { manifestOf, refKeyOf, statusOf } from "./app-status.js";
 import { clusterKey } from "./cluster-connections.js";
 import type { ClusterConnections } from "./cluster-connections.js";
 import type { Deployed } from "./deploy.js";
+import type { ApplicationMetrics } from "./application-metrics.js";
 import type { ApplicationHooks } from "./hooks.js";
 import { mangledObserverSchema } from "./manifest/index.js";
 import type { Manifest } from "./manifest/index.js";
@@ -35,6 +36,7 @@ export interface ApplicationControllerDeps {
   settings: ApplicationSettings;
   hooks: ApplicationHooks;
   clock: Clock;
+  metrics: ApplicationMetrics;
 }
 
 export interface Target {

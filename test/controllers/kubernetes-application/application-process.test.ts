@@ -109,5 +109,8 @@ describe("krake-controller-kubernetes-application as a process", function () {
     await apps.until(() => get()?.status?.runningOn?.name === "b" && get()?.status?.state === State.RUNNING, "RUNNING on b");
     expect(await viewB.get("apps/v1", "Deployment", "default", "move")).to.not.equal(undefined);
     expect(controller.logs.some((l) => l.msg === "migrated")).to.equal(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${await controller.httpPort()}/metrics`)).text();
+    expect(metrics).to.match(/^krake_application_migrations_total\{result="migrated"\} 1$/m);
+    expect(metrics).to.match(/^krake_application_cluster_watches 1$/m);
   });
 });

@@ -64,7 +64,7 @@ describe("application controller under RBAC with the system:kubernetes-applicati
     });
     const log = pino({ level: "info" }, sink);
     const manager = new Manager({ api: new ApiConnection(api.address), log });
-    setupApplicationController(manager, { settings: defaultApplicationSettings, workers: 2, log });
+    const { watches } = setupApplicationController(manager, { settings: defaultApplicationSettings, workers: 2, log });
     const watcher = new ApiConnection(api.address);
     const seen = await new Observer<Application>(watcher.client(applicationKind), "rbac").start();
     manager.start();
@@ -72,6 +72,7 @@ describe("application controller under RBAC with the system:kubernetes-applicati
       await seen.until(() => seen.get("rbac/app")?.status?.state === State.RUNNING, "RUNNING");
       expect(seen.get("rbac/app")!.metadata!.finalizers).to.include(resourcesFinalizer);
       await view.until("v1", "ConfigMap", "default", "rbac-app", (o) => !!o, "the ConfigMap applied");
+      expect(watches.size, "one cluster watch: ConfigMaps of default").to.equal(1);
       await apps.delete(admin, "rbac", "app", { propagationPolicy: "orphan" });
       // The collector's part: its finalizer goes first.
       const deleting = copy((await apps.get(admin, "rbac", "app")).object);
@@ -79,6 +80,7 @@ describe("application controller under RBAC with the system:kubernetes-applicati
       await apps.update(admin, "rbac", "app", deleting as unknown as KrakeObject);
       await seen.until(() => !seen.get("rbac/app"), "the Application gone");
       await view.until("v1", "ConfigMap", "default", "rbac-app", (o) => !o, "the ConfigMap deleted");
+      expect(watches.size, "no watch left once no Application needs it").to.equal(0);
       expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg), "nothing refused").to.deep.equal([]);
     } finally {
       if (process.env.DUMP) for (const l of lines) console.log(JSON.stringify(l).slice(0, 600));

@@ -86,6 +86,11 @@ export class ClusterWatches {
     }
   }
 
+  /** Open watches. */
+  get size(): number {
+    return this.watches.size;
+  }
+
   lookup(r: WatchedResource): Lookup {
     const w = this.watches.get(typeKey(r.cluster, r.type, r.namespace))?.watch;
     if (!w?.synced) return { known: false };

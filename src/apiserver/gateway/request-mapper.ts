@@ -40,7 +40,9 @@ export function requestMapper(
   const input = method.input;
   const fieldNames = new Set(input.fields.flatMap((f) => [f.name, f.jsonName]));
   const reads = (key: string) => transportParams.has(key) || fieldNames.has(key.split(".")[0]);
-  const ignored: IgnoredParams = (query) => (query ? [...new Set([...query.keys()].filter((k) => !reads(k)))] : []);
+  // A prototype key is refused wherever it stands, read or not (hostile, never a Krake client's).
+  const hostile = (key: string) => key.split(".").some((k) => prototypeKeys.has(k));
+  const ignored: IgnoredParams = (query) => (query ? [...new Set([...query.keys()].filter((k) => !reads(k) && !hostile(k)))] : []);
   const params = decoder.decoder(input);
   const bodyField = bodyRule && bodyRule !== "*" ? input.fields.find((f) => f.name === bodyRule) : undefined;
   if (bodyRule && bodyRule !== "*" && bodyField?.fieldKind !== "message") {
@@ -52,6 +54,7 @@ export function requestMapper(
     const json: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (query) {
       for (const [key, value] of query) {
+        if (hostile(key)) throw badParams([{ field: key, message: "unknown field" }]);
         if (transportParams.has(key) || !reads(key)) continue;
         if (bodyRule === "*") throw badParams([{ field: key, message: "this method takes its fields from the body, not the query" }]);
         if (bodyField && (key === bodyField.name || key === bodyField.jsonName || key.startsWith(`${bodyField.name}.`))) {

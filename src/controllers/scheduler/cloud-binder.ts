@@ -55,15 +55,16 @@ export function cloudPlacementInputs(cluster: Cluster): string {
  * Krake's Cluster→Cloud scheduling, level-based, keyed by Cluster: a cluster
  * that needs a cloud (`needsCloud`) is placed on the best Cloud of its
  * namespace or GlobalCloud (src/scheduling/cloud-placement.ts, with the
- * metric readings of the current cycle; as in Krake, a cloud whose metric
- * fails is set FAILING_METRICS with `metrics_reasons`, and ONLINE again once
- * its metrics read — every candidate cloud's metrics are read, whatever its
- * state) and bound through the Cluster's
+ * metric readings of the current cycle) and bound through the Cluster's
  * `binding` subresource (a CloudBinding: the API sets `status.scheduled_to`
  * and `scheduled`, and makes the cloud an owner). Labels and metrics of that
- * cloud then count as the cluster's when Applications are scheduled. No
- * cloud fits → DEGRADED (NO_SUITABLE_RESOURCE, each cloud's reason in the
- * message), tried again after `backoff_delay · backoff` seconds, FAILED past
+ * cloud then count as the cluster's when Applications are scheduled.
+ *
+ * As in Krake, every candidate cloud's metrics are read, whatever its state:
+ * a cloud whose metric fails is set FAILING_METRICS with `metrics_reasons`
+ * (and left out), one whose metrics read again ONLINE. No cloud fits →
+ * DEGRADED (NO_SUITABLE_RESOURCE, each cloud's reason in the message), tried
+ * again after `backoff_delay · backoff` seconds, FAILED past
  * `backoff_limit`, as Krake does with Applications.
  */
 export class CloudBinder implements Reconciler {

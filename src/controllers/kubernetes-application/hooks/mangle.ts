@@ -49,8 +49,12 @@ export interface MangleContext {
   /** The Application's status: where the credentials are read from. */
   status: Parameters<typeof storedCredentials>[0];
   settings: HooksSettings;
-  /** Per hook with TLS: the CA bundle given to the applications (the API's CA, then the intermediate). */
-  caBundles: Partial<Record<HookName, string>>;
+  /**
+   * Per hook with TLS: the CA bundle given to the applications (the API's CA,
+   * then the intermediate) and the intermediate's certificate, which follows
+   * the application's own in cert.pem so that it presents the whole chain.
+   */
+  tls: Partial<Record<HookName, { caBundle: string; intermediate: string }>>;
   /** Where resources without metadata.namespace land (the kubeconfig's namespace, else "default"). */
   defaultNamespace: string;
 }
@@ -70,7 +74,7 @@ export function resourceNamespaces(manifest: readonly Manifest[], defaultNamespa
 function credentialsFor(ctx: MangleContext, hook: HookName): HookCredentials {
   const creds = storedCredentials(ctx.status, hook);
   if (!creds) throw new HookError(`the ${hook} hook has no token in status yet (ensureHookCredentials first)`);
-  const tls = ctx.caBundles[hook] !== undefined;
+  const tls = ctx.tls[hook] !== undefined;
   if (tls && (!creds.cert || !creds.key)) throw new HookError(`the ${hook} hook has no certificate in status yet (ensureHookCredentials first)`);
   return creds;
 }
@@ -91,9 +95,9 @@ export function mangleManifest(manifest: readonly Manifest[], ctx: MangleContext
   const secrets: Manifest[] = [];
   for (const hook of hooks) {
     const settings = ctx.settings[hook];
-    const caBundle = ctx.caBundles[hook];
+    const tls = ctx.tls[hook];
     const names = hookObjectNames(ctx.app.name, hook);
-    const invalid = invalidHookNames(names, caBundle !== undefined);
+    const invalid = invalidHookNames(names, tls !== undefined);
     if (invalid) throw new HookError(invalid);
     const creds = credentialsFor(ctx, hook);
     const url = hookUrl(hookEndpoint(ctx.settings, hook), ctx.app.namespace, ctx.app.name, hook);
@@ -101,13 +105,14 @@ export function mangleManifest(manifest: readonly Manifest[], ctx: MangleContext
       tokenSecret: names.tokenSecret,
       envToken: settings.envToken,
       envUrl: settings.envUrl,
-      certs: caBundle === undefined ? undefined : { secret: names.certsSecret, volume: names.volume, mountPath: settings.certDest },
+      certs: tls === undefined ? undefined : { secret: names.certsSecret, volume: names.volume, mountPath: settings.certDest },
     };
     resources = resources.map((r) => injectHook(r, injection));
     for (const namespace of namespaces) {
       secrets.push(tokenSecret({ name: names.tokenSecret, namespace, envToken: settings.envToken, envUrl: settings.envUrl, token: creds.token, url }));
-      if (caBundle !== undefined) {
-        secrets.push(certsSecret({ name: names.certsSecret, namespace, caBundle, certificate: { cert: creds.cert!, key: creds.key! } }));
+      if (tls !== undefined) {
+        const chain = `${creds.cert!.trim()}\n${tls.intermediate.trim()}\n`;
+        secrets.push(certsSecret({ name: names.certsSecret, namespace, caBundle: tls.caBundle, certificate: { cert: chain, key: creds.key! } }));
       }
     }
   }

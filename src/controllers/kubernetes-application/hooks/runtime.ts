@@ -40,7 +40,7 @@ export class HooksRuntime {
   private constructor(
     readonly settings: HooksSettings,
     private readonly issuers: Partial<Record<HookName, { issuer: HookIssuer; hookUser: string }>>,
-    private readonly caBundles: Partial<Record<HookName, string>>,
+    private readonly tls: Partial<Record<HookName, { caBundle: string; intermediate: string }>>,
   ) {}
 
   /**
@@ -54,7 +54,7 @@ export class HooksRuntime {
     if (errors.length > 0) throw new HookConfigError(errors.join("; "));
     const read = opts.readText ?? ((path: string) => readFileSync(path, "utf8"));
     const issuers: Partial<Record<HookName, { issuer: HookIssuer; hookUser: string }>> = {};
-    const caBundles: Partial<Record<HookName, string>> = {};
+    const tls: Partial<Record<HookName, { caBundle: string; intermediate: string }>> = {};
     for (const hook of HOOK_NAMES) {
       const s = settings[hook];
       if (s.intermediateSrc === "") continue;
@@ -66,9 +66,9 @@ export class HooksRuntime {
       }
       issuers[hook] = { issuer, hookUser: s.hookUser };
       const apiCa = (opts.apiCaPem ?? "").trim();
-      caBundles[hook] = `${apiCa === "" ? "" : `${apiCa}\n`}${issuer.certPem.trim()}\n`;
+      tls[hook] = { caBundle: `${apiCa === "" ? "" : `${apiCa}\n`}${issuer.certPem.trim()}\n`, intermediate: issuer.certPem };
     }
-    return new HooksRuntime(settings, issuers, caBundles);
+    return new HooksRuntime(settings, issuers, tls);
   }
 
   /** Whether the hook gives its applications a client certificate. */
@@ -91,7 +91,7 @@ export class HooksRuntime {
       hooks,
       status,
       settings: this.settings,
-      caBundles: this.caBundles,
+      tls: this.tls,
       defaultNamespace: opts.defaultNamespace || "default",
     });
     return { manifest: out, statusChanged };

@@ -39,8 +39,9 @@ export function tokenSecret(opts: {
 
 /**
  * `<app>-krake-<hook>-secret-certs`: ca-bundle.pem (the CA that signs the
- * API's certificate, then the intermediate, as Krake chains them), the
- * application's certificate and its key.
+ * API's certificate, then the intermediate, as Krake chains them), cert.pem
+ * (the application's certificate; the caller appends the intermediate, so
+ * that an API trusting only the root accepts it) and key.pem.
  */
 export function certsSecret(opts: { name: string; namespace: string; caBundle: string; certificate: CertificatePair }): Manifest {
   return secret(opts.name, opts.namespace, {

@@ -222,7 +222,7 @@ describe("application hooks against a real krake-api and member cluster", functi
       const cert = new X509Certificate(decode(certs, "cert.pem"));
       expect(cert.subject).to.contain("CN=system:complete-hook");
       expect(cert.verify(new X509Certificate(pki.intermediateCert).publicKey)).to.equal(true);
-      expect(decode(certs, "cert.pem")).to.equal(status.completeCert);
+      expect(decode(certs, "cert.pem")).to.equal(`${status.completeCert!.trim()}\n${pki.intermediateCert.trim()}\n`);
       expect(decode(certs, "key.pem")).to.equal(status.completeKey);
       expect(decode(certs, "ca-bundle.pem")).to.contain(pki.intermediateCert.trim());
     });

@@ -1,6 +1,8 @@
 /**
  * A test PKI made with openssl, as an operator makes Krake's: a root CA, an
- * intermediate CA signed by it (the hooks' issuer) and, for error paths, a
+ * intermediate CA signed by it (the hooks' issuer), a serving certificate for
+ * 127.0.0.1 (server.crt/.key) and a client certificate for system:admin
+ * (admin.crt/.key) for a krake-api with TLS, and, for error paths, a
  * certificate that is no CA. Files in a temporary directory; `remove()` deletes it.
  */
 import { execFile } from "node:child_process";
@@ -31,15 +33,21 @@ export async function makeTestPki(keyType: "rsa" | "ec" = "rsa"): Promise<TestPk
   await ecKey("root.key");
   await (keyType === "rsa" ? ssl(["genrsa", "-out", "intermediate.key", "2048"]) : ecKey("intermediate.key"));
   await ecKey("leaf.key");
+  await ecKey("server.key");
+  await ecKey("admin.key");
   await ssl(["req", "-x509", "-new", "-key", "root.key", "-sha256", "-days", "3", "-subj", "/O=Krake tests/CN=root-ca", "-out", "root.crt"]);
   await writeFile(join(dir, "ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
   await writeFile(join(dir, "leaf.ext"), "basicConstraints=critical,CA:FALSE\n");
+  await writeFile(join(dir, "server.ext"), "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  await writeFile(join(dir, "admin.ext"), "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n");
   const sign = async (name: string, subject: string, ext: string) => {
     await ssl(["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`]);
     await ssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "root.crt", "-CAkey", "root.key", "-CAcreateserial", "-days", "3", "-sha256", "-extfile", ext, "-out", `${name}.crt`]);
   };
   await sign("intermediate", "/O=Krake tests/OU=hooks/CN=intermediate-ca", "ca.ext");
   await sign("leaf", "/CN=not-a-ca", "leaf.ext");
+  await sign("server", "/CN=127.0.0.1", "server.ext");
+  await sign("admin", "/CN=system:admin", "admin.ext");
   const text = (f: string) => readFile(join(dir, f), "utf8");
   return {
     dir,

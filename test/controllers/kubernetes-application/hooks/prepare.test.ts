@@ -158,7 +158,8 @@ describe("hooks: the manifest seam with TLS (client certificates)", function () 
     expect(a.status!.shutdownCert).to.equal(undefined);
     const certs = secretsOf(out.manifest).filter((s) => String((s.metadata as Obj).name).endsWith("-certs"));
     expect(certs.map(nameNs)).to.deep.equal(["shop/my-app-krake-complete-secret-certs", "default/my-app-krake-complete-secret-certs"]);
-    expect(decode(certs[0], "cert.pem")).to.equal(a.status!.completeCert);
+    // cert.pem: the application's certificate, then the intermediate (the chain it presents).
+    expect(decode(certs[0], "cert.pem")).to.equal(`${a.status!.completeCert!.trim()}\n${pki.intermediateCert.trim()}\n`);
     expect(decode(certs[0], "key.pem")).to.equal(a.status!.completeKey);
     expect(decode(certs[0], "ca-bundle.pem")).to.equal(`${apiCaPem.trim()}\n${pki.intermediateCert.trim()}\n`);
     const spec = ((out.manifest[1].spec as Obj).template as Obj).spec as { containers: Obj[]; volumes: Obj[] };

@@ -110,7 +110,8 @@ export class ApplicationController implements Reconciler {
     if (seen.drifted.length > 0) return `changed: ${seen.drifted.join(", ")}`;
     const summary = summarizeWorkloads(seen.objects);
     const next = statusOf(app);
-    next.state = summary.state;
+    // The scheduler's DEGRADED (nothing fits any more) stays until it places the Application again.
+    if (next.reason?.code !== Reason_Code.NO_SUITABLE_RESOURCE) next.state = summary.state;
     next.containerHealth = summary.containerHealth;
     next.lastObservedManifest = seen.lastObserved;
     next.services = serviceEndpoints(seen.objects, apiHost(t.conn.server));

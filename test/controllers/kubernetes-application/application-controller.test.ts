@@ -316,6 +316,20 @@ describe("krake-controller-kubernetes-application against real member clusters",
     expect(await viewB.get("apps/v1", "Deployment", "default", "move"), "left on the cluster that was down").to.not.equal(undefined);
   });
 
+  it("keeps the scheduler's DEGRADED (no cluster fits any more) while it observes the copy that still runs", async () => {
+    const current = await appClient().get(ns, "move");
+    current.status!.state = State.DEGRADED;
+    current.status!.reason = { code: Reason_Code.NO_SUITABLE_RESOURCE, message: "no cluster fits" };
+    await appClient().updateStatus(current);
+    await kubeletA.deploymentReady("default", "move", 0);
+    await until("move", (x) => x?.status?.containerHealth?.runningPods === 0, "the lost replica observed");
+    await kubeletA.deploymentReady("default", "move");
+    await until("move", (x) => x?.status?.containerHealth?.runningPods === 1, "the replica back, observed");
+    // All ready would be RUNNING; the scheduler's word stands.
+    expect(app("move")!.status!.state).to.equal(State.DEGRADED);
+    expect(app("move")!.status!.reason?.code).to.equal(Reason_Code.NO_SUITABLE_RESOURCE);
+  });
+
   it("rolls a migration back when the new copy is not ready in time: the old copy stays, migration_retries and migration_timeout are set", async () => {
     await createApp("stay", [deployment("stay", 1)], "a");
     await viewA.until("apps/v1", "Deployment", "default", "stay", (o) => !!o, "on a");

@@ -103,7 +103,7 @@ export class ApplicationController implements Reconciler {
       return undefined;
     }
     this.d.watches.observe(key, watched, () => t.conn);
-    const seen = observe(this.d.watches, watched, applied, status.mangledObserverSchema as Manifest[]);
+    const seen = observe(this.d.watches, watched, applied, status.mangledObserverSchema as Manifest[], status.lastObservedManifest as Manifest[]);
     // A cluster that cannot be listed keeps its last status (the cluster controller reports the cluster).
     if (!seen.known) return undefined;
     if (seen.missing.length > 0) return `missing: ${seen.missing.join(", ")}`;

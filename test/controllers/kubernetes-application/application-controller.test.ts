@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { Application, ApplicationStatus_State as State } from "../../../gen/krake/kubernetes/v1/application.js";
 import { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
@@ -60,6 +61,8 @@ describe("krake-controller-kubernetes-application against real member clusters",
   let manager: Manager;
   let watcher: ApiConnection;
   let apps: Observer<Application>;
+  let metrics: Registry;
+  const appliedCount = async () => (await metrics.getSingleMetric("krake_application_applies_total")!.get()).values.find((v) => v.labels.result === "applied")?.value ?? 0;
   const appClient = () => api.connection.client(applicationKind);
 
   const ref = (name: string): ResourceRef => ({ api: "kubernetes", kind: "Cluster", namespace: ns, name });
@@ -111,10 +114,12 @@ describe("krake-controller-kubernetes-application against real member clusters",
     await registerCluster("exec", exec as unknown as Record<string, unknown>);
     const log = pino({ level: process.env.KRAKE_TEST_LOG ?? "silent" });
     manager = new Manager({ api: new ApiConnection(api.address), log });
+    metrics = new Registry();
     setupApplicationController(manager, {
       settings: { ...defaultApplicationSettings, deletionTimeoutMs: 3_000, requestTimeoutMs: 3_000, observerResyncMs: 10_000, migrationReadyTimeoutMs: 6_000 },
       workers: 4,
       log,
+      registry: metrics,
     });
     // Delete puts the collector's cascade_deletion above the controller's finalizer: it goes first.
     setupGarbageCollector(manager, { workers: 1 });
@@ -180,6 +185,22 @@ describe("krake-controller-kubernetes-application against real member clusters",
     expect(app("web")!.status!.containerHealth).to.deep.include({ desiredPods: 2, runningPods: 1 });
     await kubeletA.deploymentReady("default", "web");
     await until("web", (x) => x?.status?.state === State.RUNNING, "RUNNING again");
+  });
+
+  it("takes the cluster's normal form of a value (cpu 0.5 stored as 500m) as no change: observing does not apply again", async () => {
+    const d = deployment("quantity", 1);
+    ((d.spec as Manifest).template as { spec: { containers: Manifest[] } }).spec.containers[0].resources = { limits: { cpu: 0.5 } };
+    await createApp("quantity", [d], "a");
+    await viewA.until("apps/v1", "Deployment", "default", "quantity", (o) => !!o, "applied");
+    await kubeletA.deploymentReady("default", "quantity");
+    await until("quantity", (x) => x?.status?.state === State.RUNNING, "RUNNING");
+    const applies = await appliedCount();
+    // Two changes of the Deployment on the cluster, each observed; neither is a reason to apply.
+    await kubeletA.deploymentReady("default", "quantity", 0);
+    await until("quantity", (x) => x?.status?.state === State.DEGRADED, "DEGRADED observed");
+    await kubeletA.deploymentReady("default", "quantity");
+    await until("quantity", (x) => x?.status?.state === State.RUNNING, "RUNNING observed");
+    expect(await appliedCount()).to.equal(applies);
   });
 
   it("applies again when someone deletes a resource on the cluster", async () => {

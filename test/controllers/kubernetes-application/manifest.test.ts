@@ -5,6 +5,7 @@ import {
   defaultObserverSchema,
   deleteOrder,
   driftedFields,
+  expectedFields,
   fillFromResponse,
   mangledObserverSchema,
   MAX_LENGTH,
@@ -119,6 +120,17 @@ describe("application manifests", () => {
       const applied = { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ port: 80 }] } };
       const observed = observedFields(schema, { ...applied, spec: { clusterIP: "10.0.0.7", ports: [{ port: 80 }, { port: 81 }] } });
       expect(driftedFields(applied, schema, observed)).to.deep.equal([]);
+    });
+
+    it("takes the cluster's normal form of an applied value as no change, and a later change of it as drift", () => {
+      const applied = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", resources: { limits: { cpu: 0.5 } } }] } };
+      const schema = defaultObserverSchema(applied);
+      const asStored = { ...applied, spec: { containers: [{ name: "c", resources: { limits: { cpu: "500m" } } }] } };
+      const baseline = observedFields(schema, asStored);
+      expect(driftedFields(applied, schema, baseline), "against the manifest alone it would look changed").to.have.length(1);
+      expect(driftedFields(expectedFields(applied, baseline) as Manifest, schema, baseline)).to.deep.equal([]);
+      const changed = observedFields(schema, { ...applied, spec: { containers: [{ name: "c", resources: { limits: { cpu: "2" } } }] } });
+      expect(driftedFields(expectedFields(applied, baseline) as Manifest, schema, changed)).to.deep.equal(["spec.containers[0].resources.limits.cpu"]);
     });
 
     it("fills observed fields the manifest leaves out from the cluster's answer (Krake's last_applied_manifest)", () => {

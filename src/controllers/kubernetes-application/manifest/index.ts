@@ -6,6 +6,7 @@ export {
   deepEqual,
   defaultObserverSchema,
   driftedFields,
+  expectedFields,
   fillFromResponse,
   mangledObserverSchema,
   observedFields,

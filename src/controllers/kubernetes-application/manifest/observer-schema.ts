@@ -159,6 +159,27 @@ function driftedList(want: unknown[], schema: unknown[], have: unknown[], at: st
   return out;
 }
 
+/**
+ * What the cluster should show for the fields `applied` sets: the value the
+ * cluster answered with right after Krake's apply (`baseline`, that
+ * resource's last_observed_manifest entry) where it has one, else the
+ * manifest's. The cluster's normal form (a quantity `1` stored as `"1"`, a
+ * `0.5` as `"500m"`) then counts as no change.
+ */
+export function expectedFields(applied: unknown, baseline: unknown): unknown {
+  if (baseline === undefined) return applied;
+  if (isRecord(applied)) {
+    if (!isRecord(baseline)) return applied;
+    return Object.fromEntries(Object.entries(applied).map(([k, v]) => [k, expectedFields(v, baseline[k])]));
+  }
+  if (Array.isArray(applied)) {
+    if (!Array.isArray(baseline)) return applied;
+    const elements = baseline.filter((e) => !(isRecord(e) && CURRENT_LENGTH in e));
+    return applied.map((v, i) => expectedFields(v, elements[i]));
+  }
+  return baseline;
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));

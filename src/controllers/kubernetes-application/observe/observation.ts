@@ -5,7 +5,7 @@
  * applied.
  */
 import type { ClusterResources, KubeObject } from "../../../kubernetes/cluster-resources.js";
-import { driftedFields, observedFields } from "../manifest/observer-schema.js";
+import { driftedFields, expectedFields, observedFields } from "../manifest/observer-schema.js";
 import { describeResource, findResource, resourceId } from "../manifest/resource-id.js";
 import type { Manifest } from "../manifest/resource-id.js";
 import type { ClusterWatches, WatchedResource } from "./cluster-watches.js";
@@ -24,8 +24,18 @@ export async function watchedResources(cluster: string, conn: ClusterResources, 
   return out;
 }
 
-/** Reads `applied` (last_applied_manifest) back from the watches; `schema` is the mangled observer schema. */
-export function observe(watches: ClusterWatches, watched: readonly WatchedResource[], applied: readonly Manifest[], schema: readonly Manifest[]): Observation {
+/**
+ * Reads `applied` (last_applied_manifest) back from the watches; `schema` is
+ * the mangled observer schema, `baseline` the last_observed_manifest written
+ * with the last apply (see expectedFields).
+ */
+export function observe(
+  watches: ClusterWatches,
+  watched: readonly WatchedResource[],
+  applied: readonly Manifest[],
+  schema: readonly Manifest[],
+  baseline: readonly Manifest[],
+): Observation {
   const objects: KubeObject[] = [];
   const lastObserved: Manifest[] = [];
   const missing: string[] = [];
@@ -44,7 +54,8 @@ export function observe(watches: ClusterWatches, watched: readonly WatchedResour
     if (!s) return;
     const fields = observedFields(s, seen.object);
     lastObserved.push(fields);
-    for (const f of driftedFields(resource, s, fields)) drifted.push(`${describeResource(id)}: ${f}`);
+    const expected = expectedFields(resource, findResource(baseline, id)) as Manifest;
+    for (const f of driftedFields(expected, s, fields)) drifted.push(`${describeResource(id)}: ${f}`);
   });
   if (watched.some((w) => !watches.lookup(w).known)) return { known: false };
   return { known: true, objects, lastObserved, missing, drifted };

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: all deps gen check-gen lint typecheck test run bench breaking clean fuzz
+.PHONY: all deps gen check-gen lint typecheck test run demo bench breaking clean fuzz
 
 all: lint test
 
@@ -55,6 +55,12 @@ fuzz: deps
 STORE ?= sqlite
 run: deps
 	STORE=$(STORE) scripts/run.sh
+
+## demo: with `make run` going (another terminal): two local member clusters registered and one example app
+## placed; Ctrl-C removes them. The first run builds Kubernetes from Go modules (scripts/kube-binaries.sh).
+demo: deps
+	scripts/kube-binaries.sh >/dev/null
+	node --import tsx scripts/demo.ts
 
 ## bench: benchmarks; prints a table and writes bench/results.json
 bench: deps

@@ -23,7 +23,7 @@ export class Child {
     this.process = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
     live.add(this.process);
     this.process.on("exit", () => live.delete(this.process));
-    const width = 10;
+    const width = 13;
     const label = `${name.padEnd(width)}| `;
     for (const stream of [this.process.stdout!, this.process.stderr!]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => process.stdout.write(`${label}${line}\n`));

@@ -3,6 +3,7 @@ import { describeStoreLocation, parseStoreUrl } from "../store/location.js";
 import { Child, runToEnd } from "./child.js";
 
 const usage = `Usage: krake-run [--store URL] [--grpc-port N] [--http-port N] [--gc-http-port N] [--scheduler-http-port N]
+                 [--kube-cluster-http-port N] [--kube-app-http-port N]
 
 Starts the whole Krake system on this machine with development defaults:
 loads the base roles (krake-bootstrap --skip-existing), starts krake-api,
@@ -15,13 +16,29 @@ Options:
   --grpc-port N    krake-api's gRPC port (default 9090)
   --http-port N    krake-api's REST port (default 8080)
   --gc-http-port N the garbage collector's probes and /metrics (default 9095)
-  --scheduler-http-port N  the scheduler's (default 9096)
+  --scheduler-http-port N     the scheduler's (default 9096)
+  --kube-cluster-http-port N  the Kubernetes cluster controller's (default 9097)
+  --kube-app-http-port N      the Kubernetes application controller's (default 9098)
   -h, --help`;
 
+/** The port flags and their defaults: krake-api's two, then one per controller for its probes and /metrics. */
+const portFlags = {
+  "grpc-port": 9090,
+  "http-port": 8080,
+  "gc-http-port": 9095,
+  "scheduler-http-port": 9096,
+  "kube-cluster-http-port": 9097,
+  "kube-app-http-port": 9098,
+} as const;
+type PortFlag = keyof typeof portFlags;
+type Ports = Record<PortFlag, number>;
+
 /** The controllers `make run` starts, each with its development config and the port of its probes. */
-const controllers = (opts: { gcHttpPort: number; schedulerHttpPort: number }) => [
-  { name: "gc", bin: "bin/krake-controller-gc.js", config: "config/gc.yaml", httpPort: opts.gcHttpPort },
-  { name: "scheduler", bin: "bin/krake-scheduler.js", config: "config/scheduler.yaml", httpPort: opts.schedulerHttpPort },
+const controllers = (ports: Ports) => [
+  { name: "gc", bin: "bin/krake-controller-gc.js", config: "config/gc.yaml", httpPort: ports["gc-http-port"] },
+  { name: "scheduler", bin: "bin/krake-scheduler.js", config: "config/scheduler.yaml", httpPort: ports["scheduler-http-port"] },
+  { name: "kube-cluster", bin: "bin/krake-controller-kubernetes-cluster.js", config: "config/kubernetes-cluster.yaml", httpPort: ports["kube-cluster-http-port"] },
+  { name: "kube-app", bin: "bin/krake-controller-kubernetes-application.js", config: "config/kubernetes-application.yaml", httpPort: ports["kube-app-http-port"] },
 ];
 
 class UsageError extends Error {}
@@ -33,31 +50,28 @@ function options(argv: string[]) {
       args: argv,
       options: {
         store: { type: "string" },
-        "grpc-port": { type: "string" },
-        "http-port": { type: "string" },
-        "gc-http-port": { type: "string" },
-        "scheduler-http-port": { type: "string" },
+        ...Object.fromEntries(Object.keys(portFlags).map((flag) => [flag, { type: "string" as const }])),
         help: { type: "boolean", short: "h" },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const port = (flag: "grpc-port" | "http-port" | "gc-http-port" | "scheduler-http-port", fallback: number) => {
-    const raw = parsed.values[flag];
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const ports = {} as Ports;
+  for (const [flag, fallback] of Object.entries(portFlags) as [PortFlag, number][]) {
+    const raw = values[flag];
     const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--${flag} must be a port number, not "${raw}"`);
-    return n;
-  };
-  const store = parsed.values.store ?? "sqlite://.data/krake.db";
+    if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--${flag} must be a port number, not "${String(raw)}"`);
+    ports[flag] = n;
+  }
+  const store = typeof values.store === "string" ? values.store : "sqlite://.data/krake.db";
   try {
     parseStoreUrl(store);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { help: parsed.values.help === true, store, grpcPort: port("grpc-port", 9090), httpPort: port("http-port", 8080), gcHttpPort: port("gc-http-port", 9095),
-    schedulerHttpPort: port("scheduler-http-port", 9096),
-  };
+  return { help: values.help === true, store, ports, grpcPort: ports["grpc-port"], httpPort: ports["http-port"] };
 }
 
 async function waitReady(url: string, api: Child): Promise<void> {
@@ -118,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
     await stopAll();
     throw err;
   }
-  const started = controllers(opts);
+  const started = controllers(opts.ports);
   for (const c of started) {
     watch(new Child(c.name, [c.bin, "--config", c.config, "--api_endpoint", `127.0.0.1:${opts.grpcPort}`, "--http.port", String(c.httpPort)]));
   }
@@ -126,7 +140,8 @@ async function main(argv: string[]): Promise<number> {
     ["krake-api", `gRPC 127.0.0.1:${opts.grpcPort}, REST http://127.0.0.1:${opts.httpPort}`, `store ${describeStoreLocation(parseStoreUrl(opts.store))}`],
     ...started.map((c) => [c.bin.replace(/^bin\/|\.js$/g, ""), `probes and /metrics on http://127.0.0.1:${c.httpPort}`, `config ${c.config}`]),
   ];
-  console.log(`\nKrake is running (Ctrl-C stops everything):\n${rows.map((r) => `  ${r[0]!.padEnd(22)} ${r[1]!.padEnd(58)} ${r[2]}`).join("\n")}`);
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  console.log(`\nKrake is running (Ctrl-C stops everything):\n${rows.map((r) => `  ${r[0]!.padEnd(width)}  ${r[1]!.padEnd(58)} ${r[2]}`).join("\n")}`);
   console.log("  try: npx krakectl kube cluster list -a   or   npx tsx examples/watch-and-create.ts   (see README)\n");
   return stopped;
 }

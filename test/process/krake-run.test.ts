@@ -1,8 +1,9 @@
 /**
  * `make run`'s supervisor as a real process tree: krake-run on a fresh
- * embedded store starts the base roles, krake-api and the garbage collector,
- * the system works end to end (a cascade delete needs the GC), and one SIGINT
- * stops every process.
+ * embedded store starts the base roles, krake-api, the garbage collector, the
+ * scheduler and both Kubernetes controllers, the system works end to end (a
+ * cascade delete needs the GC; a Cluster whose kubeconfig is refused is made
+ * OFFLINE by the cluster controller), and one SIGINT stops every process.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -15,7 +16,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { expect } from "chai";
 import { EventType } from "../../gen/krake/core/v1/watch.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
-import { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
+import { Cluster, ClusterStatus_State } from "../../gen/krake/kubernetes/v1/cluster.js";
 import { krakeClients } from "../../src/client/clients.js";
 import { freePort } from "../fixtures/etcd.js";
 
@@ -56,17 +57,21 @@ describe("krake-run: the whole system from one command (real processes)", functi
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("starts the API and the garbage collector on the embedded store, and one SIGINT stops everything", async () => {
-    const [grpcPort, httpPort, gcPort, schedulerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  it("starts the API and every controller on the embedded store, and one SIGINT stops everything", async () => {
+    const [grpcPort, httpPort, gcPort, schedulerPort, kubeClusterPort, kubeAppPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
     const run = startRun([
       "--store", `sqlite://${join(dir, "krake.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
       "--gc-http-port", String(gcPort), "--scheduler-http-port", String(schedulerPort),
+      "--kube-cluster-http-port", String(kubeClusterPort), "--kube-app-http-port", String(kubeAppPort),
     ]);
     try {
       await run.waitFor(/Krake is running/);
-      expect(run.lines.join("\n")).to.include(`gRPC 127.0.0.1:${grpcPort}`).and.include("krake-controller-gc").and.include("krake-scheduler").and.include("store sqlite://");
-      await run.waitFor(/^gc\s+\|.*"msg":"started"/);
-      await run.waitFor(/^scheduler\s+\|.*"msg":"started"/);
+      expect(run.lines.join("\n")).to.include(`gRPC 127.0.0.1:${grpcPort}`).and.include("krake-controller-gc").and.include("krake-scheduler").and.include("store sqlite://")
+        .and.include(`krake-controller-kubernetes-cluster`).and.include(`http://127.0.0.1:${kubeClusterPort}`)
+        .and.include(`krake-controller-kubernetes-application`).and.include(`http://127.0.0.1:${kubeAppPort}`);
+      for (const name of ["gc", "scheduler", "kube-cluster", "kube-app"]) await run.waitFor(new RegExp(`^${name}\\s+\\|.*"msg":"started"`));
+      // each controller serves its probes on the port it was given
+      for (const port of [kubeClusterPort, kubeAppPort]) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).to.equal(200);
 
       const clients = krakeClients(`127.0.0.1:${grpcPort}`);
       try {
@@ -98,6 +103,21 @@ describe("krake-run: the whole system from one command (real processes)", functi
         await clients.clusters.deleteCluster({ namespace: "team-a", name: cluster.metadata!.name, resourceVersion: "", force: false, propagationPolicy: "", blocking: "" });
         await gone;
         watch.cancel();
+
+        // The cluster controller runs: a kubeconfig that runs a program is refused, and the Cluster says so.
+        const refused = Cluster.fromJSON(Cluster.toJSON(fixtureCluster));
+        refused.metadata = { ...refused.metadata!, name: "exec", namespace: "team-a" };
+        (refused.spec!.kubeconfig!.users as Array<{ user: Record<string, unknown> }>)[0]!.user = { exec: { command: "/bin/true" } };
+        await clients.clusters.createCluster({ namespace: "team-a", cluster: refused, blocking: "" });
+        for (let i = 0; ; i++) {
+          const c = await clients.clusters.getCluster({ namespace: "team-a", name: "exec" });
+          if (c.status?.state === ClusterStatus_State.OFFLINE) {
+            expect(c.status.reason?.message).to.include("uses 'exec'");
+            break;
+          }
+          if (i > 200) throw new Error(`the cluster controller did not report the refused kubeconfig: ${JSON.stringify(c.status)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
       } finally {
         clients.close();
       }
@@ -108,7 +128,7 @@ describe("krake-run: the whole system from one command (real processes)", functi
       // controllers stop first, while the API still answers: the GC hands its lease back
       expect(run.lines.join("\n")).to.not.include("could not release the lease");
       // every child logged its own clean stop
-      expect(run.lines.filter((l) => /^(api|gc|scheduler)\s+\|.*"msg":"stopped"/.test(l)).length, run.lines.filter((l) => /stop|exit/.test(l)).join("\n")).to.equal(3);
+      expect(run.lines.filter((l) => /^(api|gc|scheduler|kube-cluster|kube-app)\s+\|.*"msg":"stopped"/.test(l)).length, run.lines.filter((l) => /stop|exit/.test(l)).join("\n")).to.equal(5);
     } finally {
       // SIGTERM: the supervisor stops what it started (SIGKILL would leave its children running)
       if (run.child.exitCode === null) {
@@ -119,11 +139,12 @@ describe("krake-run: the whole system from one command (real processes)", functi
   });
 
   it("stops the API and fails when a controller cannot start", async () => {
-    const [grpcPort, httpPort, schedulerPort] = [await freePort(), await freePort(), await freePort()];
+    const [grpcPort, httpPort, schedulerPort, kubeClusterPort, kubeAppPort] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
     // the GC's probe port is the API's REST port: the GC cannot listen and exits
     const run = startRun([
       "--store", `sqlite://${join(dir, "clash.db")}`, "--grpc-port", String(grpcPort), "--http-port", String(httpPort),
       "--gc-http-port", String(httpPort), "--scheduler-http-port", String(schedulerPort),
+      "--kube-cluster-http-port", String(kubeClusterPort), "--kube-app-http-port", String(kubeAppPort),
     ]);
     expect(await run.exited).to.equal(1);
     expect(run.lines.join("\n")).to.match(/krake-run: gc exited \(\d+\); stopping the others/);
@@ -140,5 +161,11 @@ describe("krake-run: the whole system from one command (real processes)", functi
     const run = startRun(["--grpc-port", "70000"]);
     expect(await run.exited).to.equal(2);
     expect(run.lines.join("\n")).to.include('--grpc-port must be a port number, not "70000"');
+  });
+
+  it("refuses a controller's port that is not one with exit code 2, naming the flag", async () => {
+    const run = startRun(["--kube-cluster-http-port", "x"]);
+    expect(await run.exited).to.equal(2);
+    expect(run.lines.join("\n")).to.include('--kube-cluster-http-port must be a port number, not "x"');
   });
 });

@@ -41,7 +41,10 @@ export class Migration {
     const status = statusOf(app);
     const now = this.d.clock.now();
     const { migrationRetryMax, migrationReadyTimeoutMs, observerResyncMs } = this.d.settings;
-    if (status.migrationRetries >= migrationRetryMax) return this.stayOn(ctx, key, app, from);
+    if (status.migrationRetries >= migrationRetryMax) {
+      ctx.log.debug({ app: key, retries: status.migrationRetries, to: refKeyOf(to) }, "migration given up; staying");
+      return this.stayOn(ctx, key, app, from);
+    }
     const blockedUntil = status.migrationTimeout * 1000;
     if (blockedUntil > now) return this.stayOn(ctx, key, app, from, blockedUntil - now);
     let current = app;

@@ -35,8 +35,8 @@ describe("krake-controller-kubernetes-application as a process", function () {
   let watcher: ApiConnection;
   let apps: Observer<Application>;
   const running: ControllerProcess[] = [];
-  const start = (): ControllerProcess => {
-    const p = spawnController(bin, ["--api_endpoint", api.address, "--http.port", "0", "--lease.enabled", "false", "--log.level", "debug"]);
+  const start = (...flags: string[]): ControllerProcess => {
+    const p = spawnController(bin, ["--api_endpoint", api.address, "--http.port", "0", "--lease.enabled", "false", "--log.level", "debug", ...flags]);
     running.push(p);
     return p;
   };
@@ -112,5 +112,53 @@ describe("krake-controller-kubernetes-application as a process", function () {
     const metrics = await (await fetch(`http://127.0.0.1:${await controller.httpPort()}/metrics`)).text();
     expect(metrics).to.match(/^krake_application_migrations_total\{result="migrated"\} 1$/m);
     expect(metrics).to.match(/^krake_application_cluster_watches 1$/m);
+    await controller.stop();
+  });
+
+  it("stops trying to move after migration.retry.max failed moves (its settings from flags), and stays where it runs", async () => {
+    const client = api.connection.client(applicationKind);
+    const get = () => apps.get(`${ns}/stuck`);
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "stuck" },
+      spec: { replicas: 1, selector: { matchLabels: { app: "stuck" } }, template: { metadata: { labels: { app: "stuck" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+    };
+    const controller = start(
+      "--application.migration_retry_max", "1",
+      "--application.migration_ready_timeout_ms", "2000",
+      "--application.migration_retry_timeout_ms", "1",
+      "--application.observer_resync_ms", "500",
+    );
+    await client.create(
+      ns,
+      Application.fromPartial({
+        api: "kubernetes",
+        kind: "Application",
+        metadata: { name: "stuck", namespace: ns },
+        spec: { manifest: [deployment], constraints: { migration: true, cluster: { labels: [], customResources: [], metrics: [] } } },
+      }),
+    );
+    const ref = (name: string) => ({ cluster: { api: "kubernetes", kind: "Cluster", namespace: ns, name } });
+    await client.subresource("binding", ns, "stuck", ref("a"));
+    await viewA.until("apps/v1", "Deployment", "default", "stuck", (o) => !!o, "applied on a");
+    const kubeletA = new KubeletStandIn(a.kubeConfig());
+    await kubeletA.deploymentReady("default", "stuck");
+    await apps.until(() => get()?.status?.state === State.RUNNING, "RUNNING on a");
+    // The new copy never becomes ready on b: one failed move, then no more (its backoff is over at once).
+    await client.subresource("binding", ns, "stuck", ref("b"));
+    await apps.until(() => get()?.status?.migrationRetries === 1, "the move rolled back");
+    expect(get()!.status!.reason!.message).to.match(/attempt 1 of 1/);
+    // Its backoff (migration_timeout, whole seconds) runs out; then it looks again and stays.
+    // (observer_resync_ms 500: it looks every half second.)
+    await controller.waitForLog(
+      (l) => l.msg === "migration given up; staying" && l.app === `${ns}/stuck` && Number(l.time) > (get()?.status?.migrationTimeout ?? Infinity) * 1000,
+    );
+    await kubeletA.deploymentReady("default", "stuck", 0);
+    await apps.until(() => get()?.status?.state === State.DEGRADED, "the copy on a still observed");
+    expect(get()!.status!.runningOn?.name).to.equal("a");
+    expect(get()!.status!.migrationRetries).to.equal(1);
+    expect(await viewB.get("apps/v1", "Deployment", "default", "stuck"), "no second attempt on b").to.equal(undefined);
+    expect(controller.logs.filter((l) => l.msg === "migrating" && l.app === `${ns}/stuck`)).to.have.length(1);
   });
 });

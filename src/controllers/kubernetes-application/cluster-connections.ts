@@ -33,6 +33,15 @@ export class ClusterConnections {
     return resources;
   }
 
+  /** The Cluster is gone: its connection (and, through onReplaced, its watches) too. */
+  forget(key: string): void {
+    if (this.byKey.delete(key)) this.onReplaced(key);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
   /** The connection made last for `key`, if any. */
   get(key: string): ClusterResources | undefined {
     return this.byKey.get(key)?.resources;

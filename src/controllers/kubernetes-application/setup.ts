@@ -36,9 +36,10 @@ function clustersOf(app: Application): string[] {
 export function setupApplicationController(
   manager: Manager,
   opts: { settings: ApplicationSettings; workers: number; log: Logger; hooks?: ApplicationHooks; clock?: Clock; registry?: Registry },
-): { controller: Controller; watches: ClusterWatches } {
+): { controller: Controller; watches: ClusterWatches; connections: ClusterConnections } {
   const apps = manager.informer(applicationKind, { indexers: { [clusterIndex]: clustersOf } }).store;
-  const clusters = manager.informer(clusterKind).store;
+  const clusterInformer = manager.informer(clusterKind);
+  const clusters = clusterInformer.store;
   let controller: Controller | undefined;
   const watches = new ClusterWatches({
     enqueue: (key) => controller?.enqueue(key),
@@ -47,6 +48,10 @@ export function setupApplicationController(
     backoffMaxMs: opts.settings.watchBackoffMaxMs,
   });
   const connections = new ClusterConnections(opts.settings.requestTimeoutMs, (key) => watches.dropCluster(key));
+  // Cache upkeep only (no work): a deleted Cluster's Applications went before it (they are its dependents).
+  clusterInformer.addEventHandler({
+    onDelete: (c) => connections.forget(`${c.metadata?.namespace ?? ""}/${c.metadata?.name ?? ""}`),
+  });
   const reconciler = new ApplicationController({
     applications: apps,
     clusters,
@@ -63,5 +68,5 @@ export function setupApplicationController(
     .withWorkers(opts.workers)
     .watches(clusterKind, (change: Change<Cluster>) => apps.indexKeys(clusterIndex, `${change.obj.metadata?.namespace ?? ""}/${change.obj.metadata?.name ?? ""}`))
     .complete(reconciler);
-  return { controller, watches };
+  return { controller, watches, connections };
 }

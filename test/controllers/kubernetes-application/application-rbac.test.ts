@@ -17,7 +17,7 @@ import { applicationKind } from "../../../src/kinds/index.js";
 import { startApi } from "../../fixtures/api.js";
 import { startEtcd } from "../../fixtures/etcd.js";
 import { startKubeCluster } from "../../fixtures/kube-cluster.js";
-import { Observer } from "../../controller/support/observe.js";
+import { Observer, poll } from "../../controller/support/observe.js";
 import { KubeView } from "./support.js";
 
 describe("application controller under RBAC with the system:kubernetes-application role of config/base-roles.yaml", function () {
@@ -64,7 +64,7 @@ describe("application controller under RBAC with the system:kubernetes-applicati
     });
     const log = pino({ level: "info" }, sink);
     const manager = new Manager({ api: new ApiConnection(api.address), log });
-    const { watches } = setupApplicationController(manager, { settings: defaultApplicationSettings, workers: 2, log });
+    const { watches, connections } = setupApplicationController(manager, { settings: defaultApplicationSettings, workers: 2, log });
     const watcher = new ApiConnection(api.address);
     const seen = await new Observer<Application>(watcher.client(applicationKind), "rbac").start();
     manager.start();
@@ -81,6 +81,9 @@ describe("application controller under RBAC with the system:kubernetes-applicati
       await seen.until(() => !seen.get("rbac/app"), "the Application gone");
       await view.until("v1", "ConfigMap", "default", "rbac-app", (o) => !o, "the ConfigMap deleted");
       expect(watches.size, "no watch left once no Application needs it").to.equal(0);
+      expect(connections.size).to.equal(1);
+      await registry("kubernetes", "clusters").delete(admin, "rbac", "m", { force: true });
+      await poll(() => connections.size === 0, "the deleted Cluster's connection forgotten");
       expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg), "nothing refused").to.deep.equal([]);
     } finally {
       if (process.env.DUMP) for (const l of lines) console.log(JSON.stringify(l).slice(0, 600));

@@ -33,12 +33,14 @@ const portFlags = {
 type PortFlag = keyof typeof portFlags;
 type Ports = Record<PortFlag, number>;
 
-/** The controllers `make run` starts, each with its development config and the port of its probes. */
+/** The controllers `make run` starts, each with its development config, the port of its probes and its own flags. */
 const controllers = (ports: Ports) => [
   { name: "gc", bin: "bin/krake-controller-gc.js", config: "config/gc.yaml", httpPort: ports["gc-http-port"] },
   { name: "scheduler", bin: "bin/krake-scheduler.js", config: "config/scheduler.yaml", httpPort: ports["scheduler-http-port"] },
   { name: "kube-cluster", bin: "bin/krake-controller-kubernetes-cluster.js", config: "config/kubernetes-cluster.yaml", httpPort: ports["kube-cluster-http-port"] },
-  { name: "kube-app", bin: "bin/krake-controller-kubernetes-application.js", config: "config/kubernetes-application.yaml", httpPort: ports["kube-app-http-port"] },
+  { name: "kube-app", bin: "bin/krake-controller-kubernetes-application.js", config: "config/kubernetes-application.yaml", httpPort: ports["kube-app-http-port"],
+    // the hook URLs that applications call back: krake-api's REST port as started here
+    args: ["--hooks.api_endpoint", `http://127.0.0.1:${ports["http-port"]}`] },
 ];
 
 class UsageError extends Error {}
@@ -134,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = controllers(opts.ports);
   for (const c of started) {
-    watch(new Child(c.name, [c.bin, "--config", c.config, "--api_endpoint", `127.0.0.1:${opts.grpcPort}`, "--http.port", String(c.httpPort)]));
+    watch(new Child(c.name, [c.bin, "--config", c.config, "--api_endpoint", `127.0.0.1:${opts.grpcPort}`, "--http.port", String(c.httpPort), ...(c.args ?? [])]));
   }
   const rows = [
     ["krake-api", `gRPC 127.0.0.1:${opts.grpcPort}, REST http://127.0.0.1:${opts.httpPort}`, `store ${describeStoreLocation(parseStoreUrl(opts.store))}`],

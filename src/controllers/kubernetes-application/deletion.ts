@@ -3,8 +3,9 @@
  * (`kubernetes_resources_deletion`; finalizers are a stack, so the garbage
  * collector's `cascade_deletion` goes first): the hooks' beforeDelete may
  * hold it back (shutdown), then DELETING, the resources deleted on every
- * cluster that may hold them (running_on, and scheduled_to when a migration
- * was under way), then the finalizer removed. A cluster that stays
+ * cluster that may hold them (running_on, scheduled_to when a migration
+ * was under way, and former clusters still owning a copy: stale-copies.ts),
+ * then the finalizer removed. A cluster that stays
  * unreachable holds the finalizer at most deletion_timeout_ms, counted from
  * metadata.deleted; then it is dropped with a reason saying the resources
  * may remain.
@@ -17,6 +18,7 @@ import type { ReconcileContext, Result } from "../../controller/reconcile.js";
 import { manifestOf, refKeyOf, resourcesFinalizer, retryDelayMs, sameRef, sameStatus, statusOf, unionOf } from "./app-status.js";
 import { undeploy } from "./deploy.js";
 import type { Manifest } from "./manifest/index.js";
+import { staleClusters } from "./stale-copies.js";
 import type { ApplicationControllerDeps } from "./target.js";
 
 export class Deletion {
@@ -61,12 +63,12 @@ export class Deletion {
     ctx.log.info({ app: key }, "resources deleted; finalizer removed");
   }
 
-  /** Deletes on running_on and scheduled_to; answers one line per cluster that failed. */
+  /** Deletes on running_on, scheduled_to and former clusters that may keep a copy; answers one line per cluster that failed. */
   private async deleteEverywhere(ctx: ReconcileContext, app: Application): Promise<string[]> {
     const status = app.status;
     // A crash between an apply and its status write leaves resources that last_applied_manifest does not name.
     const resources = unionOf((status?.lastAppliedManifest ?? []) as Manifest[], manifestOf(app));
-    const refs = [status?.runningOn, status?.scheduledTo].filter(
+    const refs = [status?.runningOn, status?.scheduledTo, ...staleClusters(app)].filter(
       (r, i, all): r is ResourceRef => !!r?.name && all.findIndex((o) => sameRef(o, r)) === i,
     );
     const failures: string[] = [];

@@ -87,7 +87,7 @@ export class Migration {
     return { requeueAfter: observerResyncMs };
   }
 
-  /** An old cluster that cannot be reached keeps its copy (logged): the move does not wait for a dead cluster. */
+  /** An old cluster that cannot be reached keeps its copy for now: the move does not wait for a dead cluster (stale-copies.ts deletes it once the cluster is back). */
   private async removeOldCopy(ctx: ReconcileContext, key: string, app: Application, from: ResourceRef): Promise<void> {
     const cluster = this.d.clusters.get(refKeyOf(from));
     if (!cluster) return;

@@ -14,6 +14,7 @@ import { Migration } from "./migration.js";
 import { observe, watchedResources } from "./observe/observation.js";
 import { apiHost, serviceEndpoints } from "./observe/services.js";
 import { summarizeWorkloads } from "./observe/workload-state.js";
+import { StaleCopies } from "./stale-copies.js";
 import { deployedStatus, resolveTarget, watchTarget } from "./target.js";
 import type { ApplicationControllerDeps, Target } from "./target.js";
 
@@ -32,6 +33,7 @@ const steady = new Set([State.RUNNING, State.DEGRADED, State.RESTARTING, State.C
  *   changed, the cluster lost or changed a resource, or a failed apply is due
  *   again (apply-failures.ts); otherwise observe (state, container health,
  *   services, last_observed_manifest) from the cluster watches;
+ * - copies left on former clusters: stale-copies.ts;
  * - scheduled_to ≠ running_on: migration.ts;
  * - deleted: deletion.ts.
  */
@@ -39,8 +41,10 @@ export class ApplicationController implements Reconciler {
   private readonly failures: ApplyFailures;
   private readonly migration: Migration;
   private readonly deletion: Deletion;
+  private readonly staleCopies: StaleCopies;
 
   constructor(private readonly d: ApplicationControllerDeps) {
+    this.staleCopies = new StaleCopies(d);
     this.failures = new ApplyFailures(d);
     this.migration = new Migration(d, (ctx, key, app, ref, retryAfterMs) => this.converge(ctx, key, app, ref, retryAfterMs));
     this.deletion = new Deletion(d);
@@ -65,7 +69,7 @@ export class ApplicationController implements Reconciler {
     if (!scheduledTo?.name) return;
     const wait = this.failures.waitFor(key, app);
     if (wait > 0) return { requeueAfter: wait };
-    const current = await this.withFinalizer(ctx, app);
+    const { app: current } = await this.staleCopies.clean(ctx, key, await this.withFinalizer(ctx, app));
     const runningOn = current.status?.runningOn;
     if (runningOn?.name && !sameRef(runningOn, scheduledTo)) return this.migration.reconcile(ctx, key, current, runningOn, scheduledTo);
     return this.converge(ctx, key, current, scheduledTo);

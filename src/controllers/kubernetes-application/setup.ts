@@ -15,16 +15,17 @@ import { noHooks } from "./hooks.js";
 import type { ApplicationHooks } from "./hooks.js";
 import { ClusterWatches } from "./observe/cluster-watches.js";
 import { ApplicationController } from "./reconciler.js";
+import { staleClusters } from "./stale-copies.js";
 import type { ApplicationSettings } from "./settings.js";
 
 export { defaultApplicationSettings } from "./settings.js";
 export type { ApplicationSettings } from "./settings.js";
 
-/** Applications index: the clusters an Application is scheduled to or running on. */
+/** Applications index: the clusters an Application is scheduled to or running on, or may have left a copy on. */
 const clusterIndex = "cluster";
 
 function clustersOf(app: Application): string[] {
-  return [...new Set([refKeyOf(app.status?.scheduledTo), refKeyOf(app.status?.runningOn)].filter(Boolean))];
+  return [...new Set([refKeyOf(app.status?.scheduledTo), refKeyOf(app.status?.runningOn), ...staleClusters(app).map(refKeyOf)].filter(Boolean))];
 }
 
 /**

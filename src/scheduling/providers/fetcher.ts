@@ -10,7 +10,8 @@ import { MetricError } from "./errors.js";
 import type { MetricReasonCode } from "./errors.js";
 import { providerQueriesCounter } from "./metrics.js";
 import type { ProviderQueriesCounter } from "./metrics.js";
-import { createMetricsProvider, providerOptions } from "./provider.js";
+import { createMetricsProvider } from "./create-provider.js";
+import { providerOptions } from "./provider.js";
 import type { MetricsProvider, ProviderObject, ProviderOptions } from "./provider.js";
 
 /** The objects a scheduling cycle sees (from its informers' caches). */

@@ -10,7 +10,8 @@ export type { MetricReasonCode } from "./errors.js";
 export { providerQueriesCounter, providerQueriesMetricName } from "./metrics.js";
 
 // For provider implementations and tests.
-export { createMetricsProvider, defaultProviderOptions, providerLabel, providerOptions } from "./provider.js";
+export { createMetricsProvider } from "./create-provider.js";
+export { defaultProviderOptions, providerLabel, providerOptions } from "./provider.js";
 export type { MetricsProvider, ProviderObject, ProviderOptions } from "./provider.js";
 export { PrometheusProvider } from "./prometheus.js";
 export { InfluxProvider, fluxQuery, influxQueryBody } from "./influx.js";

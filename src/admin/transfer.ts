@@ -1,4 +1,8 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import { Descriptors } from "../kinds/descriptors.js";
 import { allKinds } from "../kinds/index.js";
+import { formatTimestamp } from "../kinds/timestamp.js";
+import type { Timestamp } from "../kinds/timestamp.js";
 import type { KrakeObject, MessageCodec } from "../kinds/object.js";
 import { maxCommitWrites } from "../store/commit.js";
 import { kindOfKey } from "../store/keys.js";
@@ -10,20 +14,57 @@ import type { Store, StoreWrite } from "../store/store.js";
  * "object": <the object in Krake's JSON, metadata included>}`, in key order,
  * all read at one revision. Resource versions are the store's revisions, so
  * they change with the store; uid, timestamps, finalizers, owners and status
- * move as they are.
+ * move as they are. Timestamps are written as RFC 3339 to the nanosecond
+ * (the generated toJSON writes them as `{seconds, nanos}`, since its text
+ * would keep milliseconds only); import reads either form.
  */
 export interface ExportLine {
   key: string;
   object: unknown;
 }
 
-const codecs = new Map<string, MessageCodec<KrakeObject>>(allKinds.map((k) => [`${k.api}/${k.plural}`, k.codec as unknown as MessageCodec<KrakeObject>]));
+interface KindCodec {
+  codec: MessageCodec<KrakeObject>;
+  typeName: string;
+}
 
-function codecOf(prefix: string, key: string): MessageCodec<KrakeObject> {
+const codecs = new Map<string, KindCodec>(
+  allKinds.map((k) => [`${k.api}/${k.plural}`, { codec: k.codec as unknown as MessageCodec<KrakeObject>, typeName: k.typeName }]),
+);
+
+function codecOf(prefix: string, key: string): KindCodec {
   const kind = kindOfKey(prefix, key);
   const codec = kind === undefined ? undefined : codecs.get(kind);
   if (!codec) throw new Error(`${key}: not the key of a Krake kind`);
   return codec;
+}
+
+let descriptors: Descriptors | undefined;
+
+/** The object's JSON (ts-proto's toJSON) with every Timestamp field as RFC 3339 text; walks the descriptors. */
+function exportJson({ codec, typeName }: KindCodec, object: KrakeObject): unknown {
+  descriptors ??= new Descriptors();
+  const desc = descriptors.registry.getMessage(typeName);
+  if (!desc) throw new Error(`${typeName}: not in the descriptor set (run make gen)`);
+  return timestampsAsText(desc, codec.toJSON(object));
+}
+
+function timestampsAsText(desc: DescMessage, json: unknown): unknown {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json;
+  if (desc.typeName === "google.protobuf.Timestamp") return formatTimestamp(json as Timestamp);
+  if (desc.typeName.startsWith("google.protobuf.")) return json; // Struct, Value, wrappers: plain JSON
+  const obj = json as Record<string, unknown>;
+  for (const f of desc.fields) {
+    const v = obj[f.jsonName];
+    if (v === undefined || v === null) continue;
+    if (f.fieldKind === "message") obj[f.jsonName] = timestampsAsText(f.message, v);
+    else if (f.fieldKind === "list" && f.listKind === "message" && Array.isArray(v)) obj[f.jsonName] = v.map((x) => timestampsAsText(f.message, x));
+    else if (f.fieldKind === "map" && f.mapKind === "message") {
+      const m = v as Record<string, unknown>;
+      for (const k of Object.keys(m)) m[k] = timestampsAsText(f.message, m[k]);
+    }
+  }
+  return obj;
 }
 
 /** Every object under `prefix`, read at one revision, page by page. */
@@ -34,8 +75,8 @@ export async function* exportObjects(store: Store, prefix: string, pageSize = 50
     const page = await store.list(`${prefix}/`, { revision, limit: pageSize, ...(startAfter !== undefined ? { startAfter } : {}) });
     revision = page.revision;
     for (const kv of page.kvs) {
-      const codec = codecOf(prefix, kv.key);
-      yield { key: kv.key.slice(prefix.length + 1), object: codec.toJSON(codec.decode(kv.value)) };
+      const kind = codecOf(prefix, kv.key);
+      yield { key: kv.key.slice(prefix.length + 1), object: exportJson(kind, kind.codec.decode(kv.value)) };
     }
     if (!page.more || page.kvs.length === 0) return;
     startAfter = page.kvs[page.kvs.length - 1]!.key;
@@ -65,7 +106,7 @@ export async function importObjects(store: Store, prefix: string, lines: AsyncIt
   for await (const line of lines) {
     if (typeof line.key !== "string" || line.key === "" || line.key.startsWith("/")) throw new Error(`line ${imported + batch.length + 1}: no key`);
     const key = `${prefix}/${line.key}`;
-    const codec = codecOf(prefix, key);
+    const { codec } = codecOf(prefix, key);
     batch.push({ key, value: codec.encode(codec.fromJSON(line.object)).finish(), expectedModRevision: 0 });
     if (batch.length === maxCommitWrites) await flush();
   }

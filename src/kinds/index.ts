@@ -17,3 +17,16 @@ export { cascadeDeletionFinalizer, deletionFinalizers, stateReader } from "./obj
 export type { KindInfo, KrakeObject, MessageCodec, StateEnum } from "./object.js";
 export { resolveMethod, rpcOf, serviceMethods } from "./methods.js";
 export type { KindMethodsShape, MethodVerb, ResolvedMethod } from "./methods.js";
+export {
+  compareTimestamps,
+  formatTimestamp,
+  parseTimestamp,
+  sameTimestamp,
+  timestampFromDate,
+  timestampFromMillis,
+  timestampKey,
+  timestampNow,
+  timestampToDate,
+  timestampToMillis,
+} from "./timestamp.js";
+export type { Timestamp } from "./timestamp.js";

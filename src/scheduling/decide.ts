@@ -14,6 +14,7 @@ import type { EvaluationMemo } from "./evaluation-memo.js";
 import { compareRank, scoreCandidate, tieBreakKey } from "./score.js";
 import type { Score } from "./score.js";
 import { recentMigrations, sameCluster, stabilize } from "./stability.js";
+import { timestampToDate } from "../kinds/timestamp.js";
 
 /**
  * Chooses a cluster for `app` among `candidates` (the clusters of the
@@ -137,7 +138,7 @@ export function decide(
     policy: p,
     migrationEnabled: app.spec?.constraints?.migration !== false,
     autoClusterCreate: app.spec?.autoClusterCreate === true,
-    ...(app.status?.scheduled !== undefined && { lastBoundAt: app.status.scheduled }),
+    ...(app.status?.scheduled !== undefined && { lastBoundAt: timestampToDate(app.status.scheduled) }),
     ...(migrationTimeout > 0 && { migrationBlockedUntil: new Date(migrationTimeout * 1000) }),
     history,
     ...(current !== undefined && { current }),

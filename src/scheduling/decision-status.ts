@@ -1,6 +1,7 @@
 import type { SchedulingDecision, ScoreComponent as StatusComponent } from "../../gen/krake/kubernetes/v1/application.js";
 import type { Decision } from "./decision.js";
 import type { ScoreComponent } from "./score.js";
+import { timestampFromMillis } from "../kinds/timestamp.js";
 
 function component(c: ScoreComponent): StatusComponent {
   if (c.kind === "stickiness") return { kind: "stickiness", name: "", value: c.value, normalized: c.value, weight: c.weight, status: "ok" };
@@ -10,7 +11,7 @@ function component(c: ScoreComponent): StatusComponent {
 /** A decision as `status.scheduling` carries it. */
 export function decisionStatus(d: Decision): SchedulingDecision {
   return {
-    time: new Date(d.time),
+    time: timestampFromMillis(Date.parse(d.time)),
     chosen: d.chosen,
     score: d.score ?? 0,
     components: (d.components ?? []).map(component),

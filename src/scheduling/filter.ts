@@ -18,6 +18,7 @@ import { evaluateLabelConstraint, matchMetricConstraint } from "./constraints.js
 import type { ClusterConstraintSet } from "./constraints.js";
 import type { Candidate } from "./candidates.js";
 import type { MetricEvaluation, MetricStatus } from "./metrics.js";
+import { formatTimestamp } from "../kinds/timestamp.js";
 
 export type FilterName = "namespace" | "deleted" | "state" | "label" | "custom_resources" | "metric";
 
@@ -67,7 +68,7 @@ export function firstFailedFilter(candidate: Candidate, ctx: FilterContext): Fil
   }
   const deleted = cluster.metadata?.deleted;
   if (deleted !== undefined) {
-    const deletedAt = deleted.toISOString();
+    const deletedAt = formatTimestamp(deleted);
     return { filter: "deleted", deletedAt, detail: `cluster ${quotedName(candidate)} is being deleted (since ${deletedAt})` };
   }
   const state = cluster.status?.state ?? ClusterStatus_State.PENDING;

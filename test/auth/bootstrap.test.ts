@@ -74,7 +74,7 @@ describe("krake-bootstrap", function () {
         "system:kubernetes-application", "system:kubernetes-cluster", "system:complete-hook", "system:shutdown-hook"]);
       const admin = roles.items.find((r) => r.metadata!.name === "system:admin")!;
       expect(admin.metadata!.uid).to.match(/^[0-9a-f-]{36}$/);
-      expect(admin.metadata!.created).to.be.instanceOf(Date);
+      expect(admin.metadata!.created).to.have.all.keys("seconds", "nanos");
       const binding = await api.clients.roleBindings.getRoleBinding({ name: "system:gc" });
       expect(binding.users).to.deep.equal(["system:gc"]);
     } finally {

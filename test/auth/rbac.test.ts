@@ -19,6 +19,7 @@ import { CachedObject } from "../../src/apiserver/objects/cached-object.js";
 import { KindCache } from "../../src/apiserver/watchcache/kind-cache.js";
 import type { StoreCache } from "../../src/apiserver/watchcache/store-cache.js";
 import { ApiError, Status } from "../../src/errors/api-error.js";
+import { timestampFromDate } from "../../src/kinds/timestamp.js";
 
 const rule = (r: Partial<RoleRule>): RoleRule => ({ api: "kubernetes", resources: ["applications"], namespaces: ["a"], verbs: ["get"], ...r });
 const attrs = (a: Partial<ResourceAttributes>): ResourceAttributes => ({
@@ -115,9 +116,9 @@ function rbacCaches() {
   const bindings = new KindCache(roleBindingKind, 100);
   let revision = 0;
   const putRole = (name: string, rules: Partial<RoleRule>[], deleted?: Date) =>
-    roles.put(new CachedObject(`/k/core/roles/${name}`, Role.fromPartial({ api: "core", kind: "Role", metadata: { name, deleted }, rules: rules.map(rule) }), ++revision, Role), true);
+    roles.put(new CachedObject(`/k/core/roles/${name}`, Role.fromPartial({ api: "core", kind: "Role", metadata: { name, deleted: deleted && timestampFromDate(deleted) }, rules: rules.map(rule) }), ++revision, Role), true);
   const putBinding = (name: string, users: string[], roleNames: string[], deleted?: Date) =>
-    bindings.put(new CachedObject(`/k/core/rolebindings/${name}`, RoleBinding.fromPartial({ api: "core", kind: "RoleBinding", metadata: { name, deleted }, users, roles: roleNames }), ++revision, RoleBinding), true);
+    bindings.put(new CachedObject(`/k/core/rolebindings/${name}`, RoleBinding.fromPartial({ api: "core", kind: "RoleBinding", metadata: { name, deleted: deleted && timestampFromDate(deleted) }, users, roles: roleNames }), ++revision, RoleBinding), true);
   const deleteBinding = (name: string) => bindings.delete(`/k/core/rolebindings/${name}`, ++revision);
   return { roles, bindings, putRole, putBinding, deleteBinding };
 }

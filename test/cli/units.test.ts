@@ -12,6 +12,7 @@ import { formatAge } from "../../src/cli/output/format-values.js";
 import { renderDetail, renderTable } from "../../src/cli/output/table.js";
 import { parseApiUrl } from "../../src/cli/transport/endpoint.js";
 import { Workdir } from "./harness.js";
+import { timestampFromMillis } from "../../src/kinds/timestamp.js";
 
 function usageError(fn: () => unknown): CliError {
   try {
@@ -191,7 +192,7 @@ describe("krakectl units", () => {
   describe("tables", () => {
     it("formats ages as kubectl does", () => {
       const now = new Date("2024-01-10T00:00:00Z");
-      const ago = (s: number) => new Date(now.getTime() - s * 1000);
+      const ago = (s: number) => timestampFromMillis(now.getTime() - s * 1000);
       expect([5, 119, 120, 7199, 7200, 172_799, 172_800, 800 * 86_400].map((s) => formatAge(ago(s), now))).to.deep.equal([
         "5s", "119s", "2m", "119m", "2h", "47h", "2d", "2y",
       ]);

@@ -37,7 +37,7 @@ const EXPECTED: string[] = [
   ),
   "kubernetes/Application and Cluster create (Krake's defaults)",
   "kubernetes/Application binding",
-  "kubernetes/Application status (timestamps to the millisecond)",
+  "kubernetes/Application status (timestamps to the microsecond)",
   "kubernetes/Application delete with a shutdown hook",
   "kubernetes/Application shutdown",
   "kubernetes/Application retry",

@@ -9,6 +9,7 @@ import type { ApiHarness } from "../fixtures/api.js";
 import type { EtcdProcess } from "../fixtures/etcd.js";
 import { Observer, poll } from "./support/observe.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
+import { timestampToMillis } from "../../src/kinds/timestamp.js";
 
 const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_400, retryPeriodMs: 200 };
 
@@ -105,7 +106,7 @@ describe("controller runtime: leader election over a Lease", function () {
       expect(ta.who).to.equal("a");
       expect(ta.end, "a stopped acting").to.be.a("number");
       const lastRenewByA = Math.max(
-        ...leases.seen.filter((s) => s.obj.metadata?.name === name && s.obj.spec?.holderIdentity === "a").map((s) => s.obj.spec!.renewTime!.getTime()),
+        ...leases.seen.filter((s) => s.obj.metadata?.name === name && s.obj.spec?.holderIdentity === "a").map((s) => timestampToMillis(s.obj.spec!.renewTime!)),
       );
       expect(ta.end! - lastRenewByA, "a stopped at its renew deadline").to.be.at.most(timings.renewDeadlineMs + 300);
       expect(ta.end!, "before the lease could expire").to.be.below(lastRenewByA + timings.leaseDurationMs);

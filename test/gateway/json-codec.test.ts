@@ -18,6 +18,7 @@ import { GlobalMetricsProvider } from "../../gen/krake/core/v1/metrics_provider.
 import { Reason_Code } from "../../gen/krake/core/v1/types.js";
 import { fixture } from "./helpers.js";
 import type { Json } from "./helpers.js";
+import { timestampFromDate } from "../../src/kinds/timestamp.js";
 
 const descriptors = new Descriptors();
 const reg = descriptors.registry;
@@ -85,8 +86,8 @@ function decode(typeName: string, json: unknown, opts = {}): { value: Record<str
 /** A fully populated Application: timestamps with and without milliseconds, int64, enums, maps, optionals set. */
 function richApplication(): Application {
   const app = Application.fromJSON(fixture("application.json"));
-  app.metadata!.created = new Date("2024-03-01T10:00:00.000Z");
-  app.metadata!.modified = new Date("2024-03-01T10:00:01.250Z");
+  app.metadata!.created = timestampFromDate(new Date("2024-03-01T10:00:00.000Z"));
+  app.metadata!.modified = timestampFromDate(new Date("2024-03-01T10:00:01.250Z"));
   app.metadata!.generation = 7;
   app.metadata!.resourceVersion = "42";
   app.metadata!.owners = [{ api: "kubernetes", namespace: "team-a", kind: "Cluster", name: "edge-1" }];
@@ -143,6 +144,22 @@ describe("gateway JSON codec", () => {
       const fresh = encoder.encoder(desc("krake.kubernetes.v1.ApplicationStatus"))(Application.fromPartial({ status: {} }).status!) as Json;
       expect(fresh.container_health).to.deep.equal({ desired_pods: 0, running_pods: 0, completed_pods: 0, failed_pods: 0 });
       expect(fresh.retries).to.equal(null);
+    });
+
+    it("writes a timestamp to the nanosecond, with the fraction digits it needs (none, 3, 6 or 9)", () => {
+      const seconds = 1796512575; // 2026-12-05T23:16:15Z
+      for (const [nanos, text] of [
+        [0, "2026-12-05T23:16:15Z"],
+        [250_000_000, "2026-12-05T23:16:15.250Z"],
+        [696_123_000, "2026-12-05T23:16:15.696123Z"],
+        [1_000, "2026-12-05T23:16:15.000001Z"],
+        [696_123_456, "2026-12-05T23:16:15.696123456Z"],
+      ] as const) {
+        const json = encoder.encoder(desc("krake.core.v1.Metadata"))({ created: { seconds, nanos } }) as Json;
+        expect(json.created, text).to.equal(text);
+        const back = decode("krake.core.v1.Metadata", { created: text });
+        expect(back.value.created, text).to.deep.equal({ seconds, nanos });
+      }
     });
   });
 
@@ -209,7 +226,7 @@ describe("gateway JSON codec", () => {
       expect(value.observedGeneration).to.equal(12);
       expect(value.state).to.equal(ApplicationStatus_State.FAILED);
       expect((value.reason as Record<string, unknown>).code).to.equal(Reason_Code.NO_SUITABLE_RESOURCE);
-      expect((value.scheduled as Date).toISOString()).to.equal("2024-03-01T08:00:00.123Z");
+      expect(value.scheduled).to.deep.equal({ seconds: 1709280000, nanos: 123456000 });
     });
 
     const bad: [string, unknown, FieldError[]][] = [

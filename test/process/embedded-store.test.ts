@@ -162,6 +162,7 @@ describe("krake-api on the embedded store (real processes)", function () {
     for (let i = 0; i < 150; i++) await api.clients.roles.createRole({ role: role(`r${i}`) });
     const app = await api.clients.applications.createApplication({ namespace: "team-a", application: application("echo"), blocking: "" });
     app.status!.state = ApplicationStatus_State.RUNNING;
+    app.status!.kubeControllerTriggered = { seconds: 1796512575, nanos: 696123000 }; // microseconds, as Krake writes them
     await api.clients.applications.updateApplicationStatus({ namespace: "team-a", name: "echo", application: app });
     await api.clients.applications.deleteApplication({ namespace: "team-a", name: "echo", resourceVersion: "", force: false, propagationPolicy: "", blocking: "" });
     await api.stop();
@@ -184,6 +185,7 @@ describe("krake-api on the embedded store (real processes)", function () {
     expect(echo.object.metadata["finalizers"]).to.deep.equal(["keep", "cascade_deletion"]);
     expect(echo.object.metadata["deleted"], "in deletion, held by its finalizer").to.be.a("string");
     expect(echo.object.status?.["state"]).to.equal("RUNNING");
+    expect(echo.object.status?.["kubeControllerTriggered"]).to.equal("2026-12-05T23:16:15.696123Z");
 
     // and back into a fresh embedded store, served by krake-api from there
     const back = join(dir, "back.db");
@@ -194,6 +196,7 @@ describe("krake-api on the embedded store (real processes)", function () {
     const served = await start(`sqlite://${back}`, prefix);
     const got = await served.clients.applications.getApplication({ namespace: "team-a", name: "echo" });
     expect(got.metadata?.uid).to.equal(app.metadata?.uid);
+    expect(got.status?.kubeControllerTriggered).to.deep.equal({ seconds: 1796512575, nanos: 696123000 });
   });
 
   it("krake-admin import refuses a store that holds objects, and reports bad input", async () => {

@@ -4,6 +4,7 @@ import { Cluster } from "../../gen/krake/kubernetes/v1/cluster.js";
 import type { MetricRef } from "../../gen/krake/core/v1/types.js";
 import { cloudCandidates, decideCloud } from "../../src/scheduling/cloud-placement.js";
 import { cloud, globalCloud, NS, reading, T0, values } from "./fixtures.js";
+import { timestampFromDate } from "../../src/kinds/timestamp.js";
 
 const MAX_AGE = 5 * 60_000;
 const m = (name: string, weight: number, namespaced = false): MetricRef => ({ name, weight, namespaced });
@@ -56,7 +57,7 @@ describe("scheduling: a cluster without a kubeconfig placed on a cloud (Krake's 
   });
 
   const filterCases: [string, { labels?: string[]; metrics?: string[] }, Cloud, string, string][] = [
-    ["in deletion", {}, Cloud.fromPartial({ ...cloud("c", {}), metadata: { ...cloud("c", {}).metadata, deleted: T0 } }), "deleted", 'cloud "c" is being deleted'],
+    ["in deletion", {}, Cloud.fromPartial({ ...cloud("c", {}), metadata: { ...cloud("c", {}).metadata, deleted: timestampFromDate(T0) } }), "deleted", 'cloud "c" is being deleted'],
     ["FAILING_METRICS", {}, Cloud.fromPartial({ ...cloud("c", {}), status: { state: CloudStatus_State.FAILING_METRICS, metricsReasons: { heat: { code: 92, message: "unreachable" } } } }), "state", "is FAILING_METRICS, not ONLINE (heat: unreachable)"],
     ["a label constraint", { labels: ["location = DE"] }, cloud("c", { location: "FR" }), "label", 'does not match "location = DE": its label is "FR"'],
     ["a label constraint on a missing label", { labels: ["location in (DE, FR)"] }, cloud("c", {}), "label", 'it has no label "location"'],

@@ -35,7 +35,7 @@ describe("scheduling: filters (Krake's scheduler §7)", () => {
     ["an ONLINE cluster without constraints passes", online, {}, undefined],
     ["all constraints satisfied passes", online, { labels: ["location = DE"], metrics: ["load < 0.5"], customResources: ["crontabs.example.com"] }, undefined],
     ["another namespace fails first", { ...online, namespace: "other" }, {}, { filter: "namespace", namespace: "other" }],
-    ["a deleted cluster fails", { ...online, deleted: T0 }, {}, { filter: "deleted", deletedAt: T0.toISOString() }],
+    ["a deleted cluster fails", { ...online, deleted: T0 }, {}, { filter: "deleted", deletedAt: "2030-01-01T00:00:00Z" }],
     ["deleted is checked before state", { ...online, deleted: T0, state: ClusterStatus_State.OFFLINE }, {}, { filter: "deleted" }],
     ["an OFFLINE cluster fails", { ...online, state: ClusterStatus_State.OFFLINE }, {}, { filter: "state", state: "OFFLINE" }],
     ["a PENDING cluster fails", { ...online, state: ClusterStatus_State.PENDING }, {}, { filter: "state", state: "PENDING" }],

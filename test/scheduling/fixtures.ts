@@ -3,6 +3,7 @@ import { Cloud, GlobalCloud } from "../../gen/krake/infrastructure/v1/cloud.js";
 import { Application } from "../../gen/krake/kubernetes/v1/application.js";
 import { Cluster, ClusterStatus_State } from "../../gen/krake/kubernetes/v1/cluster.js";
 import type { MetricReading } from "../../src/scheduling/index.js";
+import { timestampFromDate } from "../../src/kinds/timestamp.js";
 
 export const NS = "team";
 export const T0 = new Date("2030-01-01T00:00:00.000Z");
@@ -35,7 +36,7 @@ export function cluster(name: string, o: ClusterOptions = {}): Cluster {
       uid: `uid-${namespace}-${name}`,
       labels: o.labels ?? {},
       inheritLabels: o.inheritLabels ?? false,
-      ...(o.deleted !== undefined && { deleted: o.deleted }),
+      ...(o.deleted !== undefined && { deleted: timestampFromDate(o.deleted) }),
     },
     spec: {
       kubeconfig: { apiVersion: "v1" },
@@ -106,7 +107,7 @@ export function app(o: AppOptions = {}): Application {
     status: {
       ...(o.scheduledTo !== undefined && {
         scheduledTo: { api: "kubernetes", kind: "Cluster", namespace: NS, name: o.scheduledTo },
-        scheduled: o.scheduledAt ?? T0,
+        scheduled: timestampFromDate(o.scheduledAt ?? T0),
       }),
     },
   });

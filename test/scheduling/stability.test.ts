@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { buildCandidates, decide, recentMigrations, stabilize } from "../../src/scheduling/index.js";
 import type { Decision, SchedulingPolicy, Score, StabilityInput } from "../../src/scheduling/index.js";
 import { app, at, cluster, MINUTE, NS, prng, reading, T0, values } from "./fixtures.js";
+import { timestampFromDate } from "../../src/kinds/timestamp.js";
 
 const ref = (name: string) => ({ api: "kubernetes", kind: "Cluster", namespace: NS, name });
 const score = (s: number): Score => ({ tier: "metrics", score: s, components: [] });
@@ -97,7 +98,7 @@ describe("scheduling: stability", () => {
         history = d.migrations;
         if (d.action === "move") moves.push(d);
         if (d.action === "place" || d.action === "move") {
-          application = { ...application, status: { ...application.status!, scheduledTo: d.chosen, scheduled: now } };
+          application = { ...application, status: { ...application.status!, scheduledTo: d.chosen, scheduled: timestampFromDate(now) } };
         }
       }
       return moves;

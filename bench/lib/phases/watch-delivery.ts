@@ -24,6 +24,7 @@ import { figure, notAvailable } from "../figures.js";
 import { h2load } from "../load-tools.js";
 import { createRequestBytes } from "../objects.js";
 import { percentile, round } from "../stats.js";
+import { timestampToMillis } from "../../../src/kinds/timestamp.js";
 
 const CREATE = ApplicationServiceService.createApplication.path;
 const NAMESPACE = "bench-watch-delivery";
@@ -72,7 +73,7 @@ export async function watchDelivery(ctx: BenchContext, creates = 3_000): Promise
     }
     names.add(name);
     const created = ev.object?.metadata?.created;
-    if (created) latencies.push(receivedAt - created.getTime());
+    if (created) latencies.push(receivedAt - timestampToMillis(created));
     if (names.size === 1) firstAt = at;
     lastAt = at;
     if (names.size >= wanted) drained();

@@ -185,8 +185,15 @@ export const Timestamp: MessageFns<Timestamp> = {
     };
   },
 
-  toJSON(message: Timestamp): string {
-    return timestampToJson(globalThis.Number(message.seconds ?? 0), message.nanos ?? 0);
+  toJSON(message: Timestamp): unknown {
+    const obj: any = {};
+    if (message.seconds !== undefined) {
+      obj.seconds = Math.round(message.seconds);
+    }
+    if (message.nanos !== undefined) {
+      obj.nanos = Math.round(message.nanos);
+    }
+    return obj;
   },
 
   create(base?: DeepPartial<Timestamp>): Timestamp {
@@ -250,16 +257,6 @@ function timestampFromJson(value: string): { seconds: number; nanos: number } {
   }
   const nanos = fraction === undefined ? 0 : globalThis.Number(fraction.slice(1, 10).padEnd(9, "0"));
   return { seconds: millis / 1_000, nanos };
-}
-
-function timestampToJson(seconds: number, nanos: number): string {
-  const date = new globalThis.Date(seconds * 1_000).toISOString().slice(0, 19);
-  if (nanos === 0) {
-    return `${date}Z`;
-  }
-  const padded = nanos.toString().padStart(9, "0");
-  const len = nanos % 1_000_000 === 0 ? 3 : nanos % 1_000 === 0 ? 6 : 9;
-  return `${date}.${padded.slice(0, len)}Z`;
 }
 
 function longToNumber(int64: { toString(): string }): number {

@@ -4,6 +4,8 @@ import { allKinds } from "../kinds/index.js";
 import type { AnyKind, KrakeObject } from "../objects/kind.js";
 import { prepareNewObject } from "../registry/create-preparation.js";
 import { objectKey } from "../../store/keys.js";
+import { timestampNow } from "../../kinds/timestamp.js";
+import type { Timestamp } from "../../kinds/timestamp.js";
 
 /** One resource to load: where it came from, its kind, key and object. */
 export interface Resource {
@@ -43,7 +45,7 @@ export function parseDocuments(text: string, name: string): { source: string; va
  * the kind's defaults, then the kind's validation. Collects every problem
  * (unknown kinds, invalid fields, the same object twice) before failing.
  */
-export function prepareResources(docs: { source: string; value: unknown }[], prefix: string, now = new Date()): Resource[] {
+export function prepareResources(docs: { source: string; value: unknown }[], prefix: string, now: Timestamp = timestampNow()): Resource[] {
   const problems: string[] = [];
   const out: Resource[] = [];
   const seen = new Map<string, string>();
@@ -78,7 +80,7 @@ export function prepareResources(docs: { source: string; value: unknown }[], pre
   return out;
 }
 
-function prepare(kind: AnyKind, obj: KrakeObject, now: Date): FieldError[] {
+function prepare(kind: AnyKind, obj: KrakeObject, now: Timestamp): FieldError[] {
   const meta = obj.metadata;
   if (!meta?.name) return [{ field: "metadata.name", message: "is required" }];
   if (kind.namespaced && !meta.namespace) return [{ field: "metadata.namespace", message: "is required" }];

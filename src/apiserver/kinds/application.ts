@@ -34,7 +34,7 @@ const binding: SubresourceHooks<Application> = {
     const ref = requireRef((body as ClusterBinding | undefined)?.cluster, "binding.cluster", "Application", app.metadata!.name);
     const status = (app.status ??= ApplicationStatus.fromPartial({}));
     status.scheduled = now;
-    status.kubeControllerTriggered = now;
+    status.kubeControllerTriggered = { ...now };
     status.scheduledTo = ref;
     addOwner(app.metadata!, ref);
     return app;

@@ -2,6 +2,7 @@ import type { FieldError } from "../../errors/api-error.js";
 import type { KindInfo, KrakeObject } from "../../kinds/object.js";
 import type { ApiConfig } from "../config.js";
 import type { RequestContext } from "../registry/request-context.js";
+import type { Timestamp } from "../../kinds/timestamp.js";
 
 export type { KindInfo, KrakeObject, MessageCodec } from "../../kinds/object.js";
 
@@ -24,7 +25,7 @@ export interface Subresource<T extends KrakeObject> {
    * inside the registry's read-modify-write loop, so it may run more than
    * once; it must have no other effects.
    */
-  apply(current: T, body: unknown, now: Date): T | undefined;
+  apply(current: T, body: unknown, now: Timestamp): T | undefined;
 }
 
 /**

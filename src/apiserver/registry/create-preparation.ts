@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Timestamp } from "../../kinds/timestamp.js";
 import type { KindDescription, KrakeObject } from "../objects/kind.js";
 import { setStatus } from "./object-fields.js";
 
@@ -8,8 +9,8 @@ import { setStatus } from "./object-fields.js";
  * to the kind's empty status, then the kind's defaults. The object must have
  * its metadata; its namespace is decided by the caller.
  */
-export function prepareNewObject<T extends KrakeObject>(kind: KindDescription<T>, obj: T, now: Date): void {
-  Object.assign(obj.metadata!, { uid: randomUUID(), created: now, modified: now, deleted: undefined, resourceVersion: "", generation: 1 });
+export function prepareNewObject<T extends KrakeObject>(kind: KindDescription<T>, obj: T, now: Timestamp): void {
+  Object.assign(obj.metadata!, { uid: randomUUID(), created: { ...now }, modified: { ...now }, deleted: undefined, resourceVersion: "", generation: 1 });
   if (kind.emptyStatus) setStatus(obj, kind.emptyStatus());
   kind.prepareForCreate?.(obj);
 }

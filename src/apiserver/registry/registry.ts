@@ -16,6 +16,7 @@ import { parseLabelSelector } from "./label-selector.js";
 import { bytesEqual, cloneObject, copySpec, encodeStoredAndStamped, setStatus, specBytes, statusOf, userMetadataBytes } from "./object-fields.js";
 import { encodeMessage } from "../objects/encode.js";
 import type { RequestContext } from "./request-context.js";
+import { timestampNow } from "../../kinds/timestamp.js";
 
 export interface RegistryOptions {
   /** Store key prefix. */
@@ -180,7 +181,7 @@ export class Registry<T extends KrakeObject> {
       if (!specChanged && !metaChanged) throw ApiError.noUpdate();
       if (current.metadata?.deleted) checkDeletionUpdate(current, nm.finalizers);
       if (specChanged) nm.generation = (nm.generation || 0) + 1;
-      nm.modified = new Date();
+      nm.modified = timestampNow();
       this.validate(next);
       return next;
     });
@@ -213,7 +214,7 @@ export class Registry<T extends KrakeObject> {
       (next) => {
         const meta = next.metadata!;
         if (meta.deleted) return undefined;
-        meta.deleted = new Date();
+        meta.deleted = timestampNow();
         if (!meta.finalizers.includes(finalizer)) meta.finalizers.push(finalizer);
         this.kind.prepareForDelete?.(next);
         return next;
@@ -233,7 +234,7 @@ export class Registry<T extends KrakeObject> {
    */
   private gone(obj: CachedObject<T>): CachedObject<T> {
     const copy = cloneObject(obj.object, this.kind.codec);
-    copy.metadata!.deleted ??= new Date();
+    copy.metadata!.deleted ??= timestampNow();
     this.kind.setState?.(copy, "DELETED");
     return new CachedObject(obj.key, copy, obj.revision, this.kind.codec);
   }
@@ -252,7 +253,7 @@ export class Registry<T extends KrakeObject> {
     body: unknown,
     resourceVersion?: string,
   ): Promise<CachedObject<T>> {
-    return this.guaranteedUpdate(namespace, name, resourceVersion, (next) => sub.apply(next, body, new Date()));
+    return this.guaranteedUpdate(namespace, name, resourceVersion, (next) => sub.apply(next, body, timestampNow()));
   }
 
   /**
@@ -292,7 +293,7 @@ export class Registry<T extends KrakeObject> {
     const meta = (obj.metadata ??= emptyMetadata());
     this.checkEnvelope(obj, meta.name);
     meta.namespace = this.kind.namespaced ? namespace || meta.namespace : "";
-    prepareNewObject(this.kind, obj, new Date());
+    prepareNewObject(this.kind, obj, timestampNow());
     // Validated before a name is generated, so that errors name the client's
     // generate_name, not a name it never sent (a valid prefix gives valid names).
     this.validate(obj);

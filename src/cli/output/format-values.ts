@@ -2,13 +2,15 @@
 import type { MetricRef, Reason, ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import { reason_CodeToJSON } from "../../../gen/krake/core/v1/types.js";
 import type { KindInfo, KrakeObject } from "../kinds.js";
+import { formatTimestamp, timestampToMillis } from "../../kinds/timestamp.js";
+import type { Timestamp } from "../../kinds/timestamp.js";
 
 export const none = "<none>";
 
 /** kubectl's compact age: 42s, 5m, 3h, 12d, 2y. */
-export function formatAge(created: Date | undefined, now: Date): string {
+export function formatAge(created: Timestamp | undefined, now: Date): string {
   if (!created) return "<unknown>";
-  const s = Math.max(0, Math.floor((now.getTime() - created.getTime()) / 1000));
+  const s = Math.max(0, Math.floor((now.getTime() - timestampToMillis(created)) / 1000));
   if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 120) return `${m}m`;
@@ -20,8 +22,8 @@ export function formatAge(created: Date | undefined, now: Date): string {
 }
 
 /** Krake's timestamp format, in UTC: 2024-05-01 12:34:56. */
-export function formatTime(date: Date | undefined): string {
-  return date ? date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "") : none;
+export function formatTime(time: Timestamp | undefined): string {
+  return time ? formatTimestamp(time).replace("T", " ").replace(/(\.\d+)?Z$/, "") : none;
 }
 
 export function formatMap(map: Record<string, unknown> | undefined, sep = ","): string {

@@ -6,6 +6,7 @@ import { realClock, sleep } from "../../client/clock.js";
 import { status as Status } from "@grpc/grpc-js";
 import { grpcCode, isConflict } from "../../client/grpc-codes.js";
 import type { LeaseLock } from "./lease-lock.js";
+import { timestampNow } from "../../kinds/timestamp.js";
 
 export interface LeaderElectionTimings {
   /** How long a candidate waits, after it last saw the lease change, before taking it over. */
@@ -236,8 +237,8 @@ export class LeaderElector {
     return {
       holderIdentity: me,
       leaseDurationSeconds: this.durationSeconds,
-      acquireTime: mine ? previous!.acquireTime : new Date(now),
-      renewTime: new Date(now),
+      acquireTime: mine ? previous!.acquireTime : timestampNow(now),
+      renewTime: timestampNow(now),
       leaseTransitions: (previous?.leaseTransitions ?? 0) + (previous && !mine ? 1 : 0),
     };
   }
@@ -276,7 +277,7 @@ export class LeaderElector {
     const current = this.current;
     if (!current?.spec || current.spec.holderIdentity !== this.opts.identity) return;
     try {
-      const released = await lock.update(current, { ...current.spec, holderIdentity: "", renewTime: new Date(clock.now()) }, {
+      const released = await lock.update(current, { ...current.spec, holderIdentity: "", renewTime: timestampNow(clock.now()) }, {
         deadline: Date.now() + 2_000,
       });
       this.observe(released, clock.now());

@@ -20,6 +20,7 @@ import { undeploy } from "./deploy.js";
 import type { Manifest } from "./manifest/index.js";
 import { staleClusters } from "./stale-copies.js";
 import type { ApplicationControllerDeps } from "./target.js";
+import { timestampToMillis } from "../../kinds/timestamp.js";
 
 export class Deletion {
   constructor(private readonly d: ApplicationControllerDeps) {}
@@ -42,7 +43,8 @@ export class Deletion {
     }
     const failures = await this.deleteEverywhere(ctx, current);
     if (failures.length > 0) {
-      const waited = this.d.clock.now() - (app.metadata!.deleted?.getTime() ?? 0);
+      const deleted = app.metadata!.deleted;
+      const waited = this.d.clock.now() - (deleted ? timestampToMillis(deleted) : 0);
       const timeout = this.d.settings.deletionTimeoutMs;
       const next = statusOf(current);
       if (waited < timeout) {

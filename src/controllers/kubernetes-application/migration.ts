@@ -27,6 +27,7 @@ import type { Manifest } from "./manifest/index.js";
 import { summarizeWorkloads } from "./observe/workload-state.js";
 import { deployedStatus, resolveTarget, watchTarget } from "./target.js";
 import type { ApplicationControllerDeps, Target } from "./target.js";
+import { timestampNow, timestampToMillis } from "../../kinds/timestamp.js";
 
 /** Where the Application stays while it does not move (backing off, or given up). */
 export type StayOn = (ctx: ReconcileContext, key: string, app: Application, ref: ResourceRef, retryAfterMs?: number) => Promise<Result | void>;
@@ -50,11 +51,12 @@ export class Migration {
     let current = app;
     if (status.state !== State.MIGRATING) {
       status.state = State.MIGRATING;
-      status.kubeControllerTriggered = new Date(now);
+      status.kubeControllerTriggered = timestampNow(now);
       current = await this.d.client.updateStatus({ ...app, status }, { signal: ctx.signal });
       ctx.log.info({ app: key, from: refKeyOf(from), to: refKeyOf(to) }, "migrating");
     }
-    const started = current.status?.kubeControllerTriggered?.getTime() ?? now;
+    const triggered = current.status?.kubeControllerTriggered;
+    const started = triggered ? timestampToMillis(triggered) : now;
     let t: Target | undefined;
     let deployed: Deployed;
     try {

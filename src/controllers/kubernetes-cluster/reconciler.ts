@@ -13,6 +13,7 @@ import type { MemberApi } from "./member-api.js";
 import { NodeObserver } from "./node-observer.js";
 import { Observers, stableJson } from "./observers.js";
 import type { ClusterSettings } from "./settings.js";
+import { timestampNow } from "../../kinds/timestamp.js";
 
 export interface ClusterReconcilerOptions {
   clusters: Pick<Indexer<Cluster>, "get">;
@@ -99,7 +100,7 @@ export class ClusterReconciler implements Reconciler {
   private async write(ctx: ReconcileContext, key: string, cluster: Cluster, status: ClusterStatus): Promise<void> {
     ctx.signal.throwIfAborted();
     const stored = await this.opts.client.updateStatus(
-      { ...cluster, status: { ...status, kubeControllerTriggered: new Date(this.opts.clock.now()) } },
+      { ...cluster, status: { ...status, kubeControllerTriggered: timestampNow(this.opts.clock.now()) } },
       { signal: ctx.signal },
     );
     this.written.set(key, { replaced: cluster.metadata?.resourceVersion ?? "", cluster: stored });

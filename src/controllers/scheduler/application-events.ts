@@ -1,6 +1,7 @@
 import type { Application } from "../../../gen/krake/kubernetes/v1/application.js";
 import type { Change } from "../../controller/controller.js";
 import { objectKey } from "../../controller/keys.js";
+import { formatTimestamp, timestampKey } from "../../kinds/timestamp.js";
 
 /**
  * What a scheduling decision about `app` reads of the Application, as one
@@ -17,15 +18,15 @@ export function decisionInputs(app: Application): string {
   return JSON.stringify([
     m?.uid ?? "",
     m?.generation ?? 0,
-    m?.deleted?.getTime() ?? null,
+    timestampKey(m?.deleted),
     ref ? [ref.kind, ref.namespace, ref.name] : null,
-    s?.scheduled?.getTime() ?? null,
+    timestampKey(s?.scheduled),
     s?.migrationTimeout ?? 0,
-    s?.migrations?.map((d) => d.getTime()) ?? [],
+    s?.migrations?.map(formatTimestamp) ?? [],
     s?.state ?? 0,
     s?.reason?.code ?? 0,
     s?.retries ?? 0,
-    s?.scheduledRetry?.getTime() ?? null,
+    timestampKey(s?.scheduledRetry),
   ]);
 }
 

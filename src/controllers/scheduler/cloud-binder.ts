@@ -13,6 +13,7 @@ import type { MetricSources, Readings } from "../../scheduling/providers/index.j
 import { reportCloudMetrics } from "./cloud-metrics-status.js";
 import { failingMetrics } from "./metric-readings.js";
 import type { MetricReadings } from "./metric-readings.js";
+import { timestampKey } from "../../kinds/timestamp.js";
 
 export interface CloudBinderCaches {
   clusters: Pick<Indexer<Cluster>, "get">;
@@ -45,7 +46,7 @@ export function cloudPlacementInputs(cluster: Cluster): string {
   return JSON.stringify([
     m?.uid ?? "",
     m?.generation ?? 0,
-    m?.deleted?.getTime() ?? null,
+    timestampKey(m?.deleted),
     ref ? [ref.kind, ref.namespace, ref.name] : null,
     cluster.status?.state === State.FAILED,
   ]);

@@ -16,6 +16,7 @@ import type { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { failingMetrics } from "./metric-readings.js";
 import type { MetricReadings } from "./metric-readings.js";
 import type { SchedulerMetrics } from "./scheduler-metrics.js";
+import { timestampFromMillis, timestampNow, timestampToDate, timestampToMillis } from "../../kinds/timestamp.js";
 
 export interface SchedulerCaches {
   applications: Indexer<Application>;
@@ -91,7 +92,8 @@ export class Scheduler implements Reconciler {
       current = await this.events.write(key, () => this.applications.updateStatus(body, { signal: ctx.signal }));
     }
     if (decision.action === "none") {
-      const retryAt = current.status?.scheduledRetry?.getTime() ?? 0;
+      const retry = current.status?.scheduledRetry;
+      const retryAt = retry ? timestampToMillis(retry) : 0;
       return { requeueAfter: Math.max(1, retryAt - this.opts.clock.now()) };
     }
     return app.spec?.constraints?.migration === false ? undefined : { requeueAfter: this.opts.rescheduleAfterMs };
@@ -113,7 +115,7 @@ export class Scheduler implements Reconciler {
   }
 
   private decideWith(app: Application, { candidates, readings }: Inputs): Decision {
-    const history = (app.status?.migrations ?? []).map((d) => new Date(d));
+    const history = (app.status?.migrations ?? []).map(timestampToDate);
     let memo = this.memos.get(readings);
     if (memo === undefined) this.memos.set(readings, (memo = new EvaluationMemo(readings.values, this.opts.policy.metricMaxAgeMs)));
     return decide(app, candidates, readings.values, new Date(this.opts.clock.now()), this.opts.policy, history, memo);
@@ -173,18 +175,18 @@ export class Scheduler implements Reconciler {
     const moved = decision.action === "place" || decision.action === "move";
     let changed = moved || decisionChanged(status.scheduling, explained);
     const now = this.opts.clock.now();
-    const waiting = status.state === State.DEGRADED && (status.scheduledRetry?.getTime() ?? 0) > now;
+    const waiting = status.state === State.DEGRADED && status.scheduledRetry !== undefined && timestampToMillis(status.scheduledRetry) > now;
     // Still no cluster, and the retry is not due: nothing new to say (the requeue comes back at the retry).
     if (decision.action === "none" && waiting && !changed) return undefined;
     status.scheduling = explained;
-    status.migrations = decision.migrations.map((t) => new Date(t));
+    status.migrations = decision.migrations.map((t) => timestampFromMillis(Date.parse(t)));
     if (decision.action === "none") {
       // Krake: an error of the scheduler is DEGRADED with backoff, FAILED past backoff_limit (-1: never).
       const limit = app.spec?.backoffLimit ?? -1;
       status.retries = (status.retries ?? 0) + 1;
       status.state = limit !== -1 && status.retries > limit ? State.FAILED : State.DEGRADED;
       status.reason = { code: Reason_Code.NO_SUITABLE_RESOURCE, message: decision.reason.message };
-      status.scheduledRetry = new Date(now + retryDelayMs(app));
+      status.scheduledRetry = timestampNow(now + retryDelayMs(app));
       changed = true;
     } else if (status.state === State.DEGRADED && status.reason?.code === Reason_Code.NO_SUITABLE_RESOURCE) {
       // placed again after failing to: back to the state a new Application starts in

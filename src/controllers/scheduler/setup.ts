@@ -28,6 +28,7 @@ import { ClusterMetricsStatus } from "./cluster-metrics-status.js";
 import { MetricReadings } from "./metric-readings.js";
 import { Scheduler } from "./reconciler.js";
 import { SchedulerMetrics } from "./scheduler-metrics.js";
+import { timestampKey } from "../../kinds/timestamp.js";
 
 /** krake-scheduler's own settings (`scheduler:` in its config file, `--scheduler.<key>` flags): the policy's, shared with the API's dry run, and its own. */
 export interface SchedulerSettings extends PolicySettings {
@@ -174,7 +175,7 @@ function clusterInputs(c: Cluster): string {
   return JSON.stringify([
     m?.uid ?? "",
     m?.generation ?? 0,
-    m?.deleted?.getTime() ?? null,
+    timestampKey(m?.deleted),
     m?.labels ?? {},
     m?.inheritLabels ?? false,
     // ONLINE or not is what the filter reads (a cluster that fails to get a cloud goes DEGRADED on each retry)

@@ -158,7 +158,7 @@ describe("blocking create and delete over gRPC", () => {
       const name = meta(created).name;
       const call = track(apps().deleteApplication(requests.delete(ns, name, { blocking: "deleted" })));
       const deleting = (await events.one()).object!;
-      expect(meta(deleting).deleted).to.be.instanceOf(Date);
+      expect(meta(deleting).deleted).to.have.all.keys("seconds", "nanos");
       const fewer = Application.fromPartial(deleting);
       meta(fewer).finalizers = ["example.com/cleanup"];
       const step = await controller.applications.updateApplication({ namespace: ns, name, application: fewer });
@@ -169,7 +169,7 @@ describe("blocking create and delete over gRPC", () => {
       const gone = await controller.applications.updateApplication({ namespace: ns, name, application: none });
       const answer = await call.promise;
       expect(meta(answer).resourceVersion).to.equal(meta(gone).resourceVersion);
-      expect(meta(answer).deleted).to.be.instanceOf(Date);
+      expect(meta(answer).deleted).to.have.all.keys("seconds", "nanos");
       expect(await api.store.get(objectKey(api.prefix, "kubernetes", "applications", ns, name))).to.equal(undefined);
     });
 
@@ -185,7 +185,7 @@ describe("blocking create and delete over gRPC", () => {
       const ns = `blk-${uniqueId()}`;
       const created = await apps().createApplication({ namespace: ns, application: newApp(), blocking: "" });
       const deleting = await apps().deleteApplication(requests.delete(ns, meta(created).name, { blocking: "False" }));
-      expect(meta(deleting).deleted).to.be.instanceOf(Date);
+      expect(meta(deleting).deleted).to.have.all.keys("seconds", "nanos");
       expect(meta(deleting).finalizers).to.deep.equal(["cascade_deletion"]);
     });
 
@@ -193,7 +193,7 @@ describe("blocking create and delete over gRPC", () => {
       const ns = `blk-${uniqueId()}`;
       const created = await apps().createApplication({ namespace: ns, application: newApp(), blocking: "" });
       const answered = await apps().deleteApplication(requests.delete(ns, meta(created).name, { blocking: "deleted" }));
-      expect(meta(answered).deleted).to.be.instanceOf(Date);
+      expect(meta(answered).deleted).to.have.all.keys("seconds", "nanos");
       expect(meta(answered).finalizers).to.deep.equal(["cascade_deletion"]);
       // the fixture has a shutdown hook: deleting it asks for the shutdown first
       expect(answered.status!.state).to.equal(AppState.WAITING_FOR_CLEANING);

@@ -16,6 +16,7 @@ import type { EtcdProcess } from "../../fixtures/etcd.js";
 import { useApi } from "../../fixtures/api.js";
 import type { ApiHarness } from "../../fixtures/api.js";
 import { expectApiError, krakeDocument, meta, rv, tickPast, uniqueId } from "./conformance/index.js";
+import { timestampToMillis, timestampFromDate } from "../../../src/kinds/timestamp.js";
 
 describe("subresources over gRPC", () => {
   let etcd: EtcdProcess;
@@ -51,8 +52,8 @@ describe("subresources over gRPC", () => {
       const ref = clusterRef(n, "edge-1");
       const bound = await bind(app, ref);
       const status = bound.status!;
-      expect(status.scheduled).to.be.instanceOf(Date);
-      expect(status.kubeControllerTriggered!.getTime()).to.equal(status.scheduled!.getTime());
+      expect(status.scheduled).to.have.all.keys("seconds", "nanos");
+      expect(timestampToMillis(status.kubeControllerTriggered!)).to.equal(timestampToMillis(status.scheduled!));
       expect(status.scheduledTo).to.deep.equal(ref);
       expect(meta(bound).owners).to.deep.equal([ref]);
       expect(meta(bound).generation).to.equal(1);
@@ -68,7 +69,7 @@ describe("subresources over gRPC", () => {
       await tickPast(first.status!.scheduled);
       const again = await bind(app, clusterRef(n, "edge-1"));
       expect(meta(again).owners).to.have.length(1);
-      expect(again.status!.scheduled!.getTime()).to.be.greaterThan(first.status!.scheduled!.getTime());
+      expect(timestampToMillis(again.status!.scheduled!)).to.be.greaterThan(timestampToMillis(first.status!.scheduled!));
       const moved = await bind(app, clusterRef(n, "edge-2"));
       expect(meta(moved).owners.map((o) => o.name)).to.deep.equal(["edge-1", "edge-2"]);
       expect(moved.status!.scheduledTo!.name).to.equal("edge-2");
@@ -101,7 +102,7 @@ describe("subresources over gRPC", () => {
       await apps().deleteApplication({ namespace: n, name: meta(app).name, resourceVersion: "", force: false, propagationPolicy: "", blocking: "" });
       const bound = await bind(app, clusterRef(n, "edge-1"));
       expect(bound.status!.scheduledTo).to.deep.equal(clusterRef(n, "edge-1"));
-      expect(meta(bound).deleted).to.be.instanceOf(Date);
+      expect(meta(bound).deleted).to.have.all.keys("seconds", "nanos");
     });
   });
 
@@ -122,18 +123,18 @@ describe("subresources over gRPC", () => {
       });
       const done = await complete(app, "s3cret-complete");
       expect(done.status!.state).to.equal(AppState.READY_FOR_ACTION);
-      expect(meta(done).deleted).to.be.instanceOf(Date);
+      expect(meta(done).deleted).to.have.all.keys("seconds", "nanos");
       expect(meta(done).finalizers).to.deep.equal(["kubernetes_resources_deletion"]);
       const got = await apps().getApplication({ namespace: n, name: meta(app).name });
       expect(got.status!.state).to.equal(AppState.READY_FOR_ACTION);
-      expect(meta(got).deleted!.getTime()).to.equal(meta(done).deleted!.getTime());
+      expect(timestampToMillis(meta(got).deleted!)).to.equal(timestampToMillis(meta(done).deleted!));
     });
 
     it("removes an Application without finalizers in the same write (in deletion with no finalizers left)", async () => {
       const n = ns();
       const app = await setStatus(await createApp(n), { completeToken: "tok" });
       const done = await complete(app, "tok");
-      expect(meta(done).deleted).to.be.instanceOf(Date);
+      expect(meta(done).deleted).to.have.all.keys("seconds", "nanos");
       await expectApiError(apps().getApplication({ namespace: n, name: meta(app).name }), Status.NOT_FOUND);
     });
 
@@ -167,7 +168,7 @@ describe("subresources over gRPC", () => {
         const app = await setStatus(await createApp(ns()), {
           state,
           shutdownToken: "bye",
-          shutdownGracePeriod: new Date(Date.now() + 30_000),
+          shutdownGracePeriod: timestampFromDate(new Date(Date.now() + 30_000)),
         });
         const done = await shutdown(app, "bye");
         expect(done.status!.state).to.equal(AppState.READY_FOR_ACTION);
@@ -243,7 +244,7 @@ describe("subresources over gRPC", () => {
       const cluster = await createCluster(n);
       const ref = cloudRef(n);
       const bound = await clusters().bindCluster({ namespace: n, name: meta(cluster).name, binding: { cloud: ref }, resourceVersion: "" });
-      expect(bound.status!.scheduled).to.be.instanceOf(Date);
+      expect(bound.status!.scheduled).to.have.all.keys("seconds", "nanos");
       expect(bound.status!.scheduledTo).to.deep.equal(ref);
       expect(meta(bound).owners).to.deep.equal([ref]);
       const again = await clusters().bindCluster({ namespace: n, name: meta(cluster).name, binding: { cloud: ref }, resourceVersion: "" });

@@ -100,7 +100,7 @@ describe("kubernetes cluster controller (real member clusters, real API)", funct
     expect(condition("m1", "node-a", "Ready")).to.deep.include({ status: "True", reason: "KubeletReady" });
     expect(status.nodes[0]!.status!.conditions.map((c) => c.type)).to.have.members(["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]);
     expect(status.reason).to.equal(undefined);
-    expect(status.kubeControllerTriggered).to.be.instanceOf(Date);
+    expect(status.kubeControllerTriggered).to.have.all.keys("seconds", "nanos");
     expect(status.observedGeneration).to.equal(get("m1")!.metadata!.generation);
   });
 

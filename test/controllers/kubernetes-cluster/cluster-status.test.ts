@@ -6,6 +6,7 @@ import type { Observation } from "../../../src/controllers/kubernetes-cluster/cl
 import { toClusterNode } from "../../../src/controllers/kubernetes-cluster/node-observer.js";
 import { checkClusterSettings, defaultClusterSettings } from "../../../src/controllers/kubernetes-cluster/settings.js";
 import { cluster as clusterFixture } from "../../controller/support/objects.js";
+import { timestampFromDate } from "../../../src/kinds/timestamp.js";
 
 const node = (name: string, conditions: Record<string, string>): ClusterNode =>
   ClusterNode.fromPartial({
@@ -109,7 +110,7 @@ describe("kubernetes cluster controller: the status a cluster's observation call
   describe("which clusters are observed", () => {
     const cases: Array<[string, (c: Cluster) => void, string | undefined]> = [
       ["a registered cluster with a kubeconfig", () => undefined, undefined],
-      ["one in deletion", (c) => (c.metadata!.deleted = new Date()), "in deletion"],
+      ["one in deletion", (c) => (c.metadata!.deleted = timestampFromDate(new Date())), "in deletion"],
       ["one being created by the infrastructure controller", (c) => (c.status = Cluster.fromPartial({ status: { state: State.CREATING } }).status), "state CREATING"],
       ["one being reconfigured", (c) => (c.status = Cluster.fromPartial({ status: { state: State.RECONCILING } }).status), "state RECONCILING"],
       ["a FAILED one", (c) => (c.status = Cluster.fromPartial({ status: { state: State.FAILED } }).status), "state FAILED"],

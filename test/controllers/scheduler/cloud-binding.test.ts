@@ -23,6 +23,7 @@ import type { ApiHarness } from "../../fixtures/api.js";
 import { spawnController } from "../../controller/support/controller-process.js";
 import type { ControllerProcess } from "../../controller/support/controller-process.js";
 import { poll } from "../../controller/support/observe.js";
+import { timestampFromDate } from "../../../src/kinds/timestamp.js";
 
 const ns = "cloudy";
 const clusterDoc = JSON.parse(readFileSync("test/fixtures/krake/cluster.json", "utf8")) as unknown;
@@ -90,7 +91,7 @@ describe("krake-scheduler binds clusters without a kubeconfig to a cloud (real k
     const c = await getCluster("new-de");
     const ref = { api: "infrastructure", kind: "GlobalCloud", namespace: "", name: "os-green" };
     expect(c.status!.scheduledTo).to.deep.equal(ref);
-    expect(c.status!.scheduled).to.be.instanceOf(Date);
+    expect(c.status!.scheduled).to.have.all.keys("seconds", "nanos");
     expect(c.metadata!.owners).to.deep.include(ref);
   });
 
@@ -157,7 +158,7 @@ describe("scheduler: which clusters get a cloud", () => {
     ["no kubeconfig, unbound", () => {}, true],
     ["a kubeconfig", (c) => (c.spec!.kubeconfig = { apiVersion: "v1" }), false],
     ["bound already", (c) => (c.status = { ...c.status!, scheduledTo: { api: "infrastructure", kind: "Cloud", namespace: ns, name: "x" } }), false],
-    ["in deletion", (c) => (c.metadata!.deleted = new Date()), false],
+    ["in deletion", (c) => (c.metadata!.deleted = timestampFromDate(new Date())), false],
     ["FAILED", (c) => (c.status = { ...c.status!, state: ClusterState.FAILED }), false],
     ["DEGRADED (retried)", (c) => (c.status = { ...c.status!, state: ClusterState.DEGRADED }), true],
   ];

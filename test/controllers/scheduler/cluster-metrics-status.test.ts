@@ -6,6 +6,7 @@ import { ClusterStatus_State as State } from "../../../gen/krake/kubernetes/v1/c
 import type { Cluster } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import { ClusterMetricsStatus, metricsStatus } from "../../../src/controllers/scheduler/cluster-metrics-status.js";
 import { cluster } from "../../scheduling/fixtures.js";
+import { timestampFromDate } from "../../../src/kinds/timestamp.js";
 
 const unreachable: Reason = { code: Reason_Code.UNREACHABLE_METRICS_PROVIDER, message: "connection refused" };
 const invalid: Reason = { code: Reason_Code.INVALID_METRIC, message: "2 out of range [0, 1]" };
@@ -43,7 +44,7 @@ describe("scheduler: clusters' metrics state (FAILING_METRICS ↔ ONLINE)", () =
       { name: "NOTREADY (the observer's), metrics read: left alone", cluster: withStatus(State.NOTREADY, { load: invalid }), reasons: {}, want: undefined },
       {
         name: "in deletion: left alone",
-        cluster: { ...withStatus(State.FAILING_METRICS, { load: unreachable }), metadata: { ...withStatus(State.ONLINE).metadata!, deleted: new Date() } },
+        cluster: { ...withStatus(State.FAILING_METRICS, { load: unreachable }), metadata: { ...withStatus(State.ONLINE).metadata!, deleted: timestampFromDate(new Date()) } },
         reasons: {},
         want: undefined,
       },

@@ -58,11 +58,11 @@ export interface LeaseSpec {
   leaseDurationSeconds: number;
   /** When the current holder acquired the lease. */
   acquireTime:
-    | Date
+    | Timestamp
     | undefined;
   /** When the current holder last renewed it. */
   renewTime:
-    | Date
+    | Timestamp
     | undefined;
   /** How many times the lease changed hands. */
   leaseTransitions: number;
@@ -267,10 +267,10 @@ export const LeaseSpec: MessageFns<LeaseSpec> = {
       writer.uint32(16).int32(message.leaseDurationSeconds);
     }
     if (message.acquireTime !== undefined) {
-      Timestamp.encode(toTimestamp(message.acquireTime), writer.uint32(26).fork()).join();
+      Timestamp.encode(message.acquireTime, writer.uint32(26).fork()).join();
     }
     if (message.renewTime !== undefined) {
-      Timestamp.encode(toTimestamp(message.renewTime), writer.uint32(34).fork()).join();
+      Timestamp.encode(message.renewTime, writer.uint32(34).fork()).join();
     }
     if (message.leaseTransitions !== 0) {
       writer.uint32(40).int32(message.leaseTransitions);
@@ -312,7 +312,7 @@ export const LeaseSpec: MessageFns<LeaseSpec> = {
               break;
             }
 
-            message.acquireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.acquireTime = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -320,7 +320,7 @@ export const LeaseSpec: MessageFns<LeaseSpec> = {
               break;
             }
 
-            message.renewTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.renewTime = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -382,10 +382,10 @@ export const LeaseSpec: MessageFns<LeaseSpec> = {
       obj.leaseDurationSeconds = Math.round(message.leaseDurationSeconds);
     }
     if (message.acquireTime !== undefined) {
-      obj.acquireTime = message.acquireTime.toISOString();
+      obj.acquireTime = message.acquireTime;
     }
     if (message.renewTime !== undefined) {
-      obj.renewTime = message.renewTime.toISOString();
+      obj.renewTime = message.renewTime;
     }
     if (message.leaseTransitions !== undefined) {
       obj.leaseTransitions = Math.round(message.leaseTransitions);
@@ -400,8 +400,12 @@ export const LeaseSpec: MessageFns<LeaseSpec> = {
     const message = createBaseLeaseSpec();
     message.holderIdentity = object.holderIdentity ?? "";
     message.leaseDurationSeconds = object.leaseDurationSeconds ?? 0;
-    message.acquireTime = object.acquireTime ?? undefined;
-    message.renewTime = object.renewTime ?? undefined;
+    message.acquireTime = (object.acquireTime !== undefined && object.acquireTime !== null)
+      ? Timestamp.fromPartial(object.acquireTime)
+      : undefined;
+    message.renewTime = (object.renewTime !== undefined && object.renewTime !== null)
+      ? Timestamp.fromPartial(object.renewTime)
+      : undefined;
     message.leaseTransitions = object.leaseTransitions ?? 0;
     return message;
   },
@@ -1946,19 +1950,24 @@ function toTimestamp(date: Date): Timestamp {
   return { seconds, nanos };
 }
 
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
+const timestampFractionRegex = /:\d{2}\.\d+/;
 
-function fromJsonTimestamp(o: any): Date {
+function fromJsonTimestamp(o: any): Timestamp {
   if (o instanceof globalThis.Date) {
-    return o;
+    return toTimestamp(o);
   } else if (typeof o === "string") {
-    return new globalThis.Date(o);
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
   } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
+    return Timestamp.fromJSON(o);
   }
 }
 

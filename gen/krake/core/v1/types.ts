@@ -33,14 +33,14 @@ export interface Metadata {
   uid: string;
   /** Set by the server on create. */
   created:
-    | Date
+    | Timestamp
     | undefined;
   /** Set by the server when spec or metadata change. */
   modified:
-    | Date
+    | Timestamp
     | undefined;
   /** Set by Delete; never unset. */
-  deleted: Date | undefined;
+  deleted: Timestamp | undefined;
   owners: ResourceRef[];
   /**
    * Opaque; the store revision of the last write. Given on Update, Delete or
@@ -276,13 +276,13 @@ export const Metadata: MessageFns<Metadata> = {
       writer.uint32(50).string(message.uid);
     }
     if (message.created !== undefined) {
-      Timestamp.encode(toTimestamp(message.created), writer.uint32(58).fork()).join();
+      Timestamp.encode(message.created, writer.uint32(58).fork()).join();
     }
     if (message.modified !== undefined) {
-      Timestamp.encode(toTimestamp(message.modified), writer.uint32(66).fork()).join();
+      Timestamp.encode(message.modified, writer.uint32(66).fork()).join();
     }
     if (message.deleted !== undefined) {
-      Timestamp.encode(toTimestamp(message.deleted), writer.uint32(74).fork()).join();
+      Timestamp.encode(message.deleted, writer.uint32(74).fork()).join();
     }
     for (const v of message.owners) {
       ResourceRef.encode(v!, writer.uint32(82).fork()).join();
@@ -368,7 +368,7 @@ export const Metadata: MessageFns<Metadata> = {
               break;
             }
 
-            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.created = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 8: {
@@ -376,7 +376,7 @@ export const Metadata: MessageFns<Metadata> = {
               break;
             }
 
-            message.modified = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.modified = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 9: {
@@ -384,7 +384,7 @@ export const Metadata: MessageFns<Metadata> = {
               break;
             }
 
-            message.deleted = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.deleted = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 10: {
@@ -505,13 +505,13 @@ export const Metadata: MessageFns<Metadata> = {
       obj.uid = message.uid;
     }
     if (message.created !== undefined) {
-      obj.created = message.created.toISOString();
+      obj.created = message.created;
     }
     if (message.modified !== undefined) {
-      obj.modified = message.modified.toISOString();
+      obj.modified = message.modified;
     }
     if (message.deleted !== undefined) {
-      obj.deleted = message.deleted.toISOString();
+      obj.deleted = message.deleted;
     }
     if (message.owners?.length) {
       obj.owners = message.owners.map((e) => ResourceRef.toJSON(e));
@@ -547,9 +547,15 @@ export const Metadata: MessageFns<Metadata> = {
     message.inheritLabels = object.inheritLabels ?? false;
     message.finalizers = object.finalizers?.map((e) => e) || [];
     message.uid = object.uid ?? "";
-    message.created = object.created ?? undefined;
-    message.modified = object.modified ?? undefined;
-    message.deleted = object.deleted ?? undefined;
+    message.created = (object.created !== undefined && object.created !== null)
+      ? Timestamp.fromPartial(object.created)
+      : undefined;
+    message.modified = (object.modified !== undefined && object.modified !== null)
+      ? Timestamp.fromPartial(object.modified)
+      : undefined;
+    message.deleted = (object.deleted !== undefined && object.deleted !== null)
+      ? Timestamp.fromPartial(object.deleted)
+      : undefined;
     message.owners = object.owners?.map((e) => ResourceRef.fromPartial(e)) || [];
     message.resourceVersion = object.resourceVersion ?? "";
     message.generation = object.generation ?? 0;
@@ -1115,19 +1121,24 @@ function toTimestamp(date: Date): Timestamp {
   return { seconds, nanos };
 }
 
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
+const timestampFractionRegex = /:\d{2}\.\d+/;
 
-function fromJsonTimestamp(o: any): Date {
+function fromJsonTimestamp(o: any): Timestamp {
   if (o instanceof globalThis.Date) {
-    return o;
+    return toTimestamp(o);
   } else if (typeof o === "string") {
-    return new globalThis.Date(o);
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
   } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
+    return Timestamp.fromJSON(o);
   }
 }
 

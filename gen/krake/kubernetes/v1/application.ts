@@ -103,13 +103,13 @@ export interface ApplicationStatus {
   reason: Reason | undefined;
   state: ApplicationStatus_State;
   containerHealth: ContainerHealth | undefined;
-  kubeControllerTriggered: Date | undefined;
-  scheduled: Date | undefined;
+  kubeControllerTriggered: Timestamp | undefined;
+  scheduled: Timestamp | undefined;
   scheduledTo: ResourceRef | undefined;
   runningOn: ResourceRef | undefined;
   retries?: number | undefined;
   scheduledRetry:
-    | Date
+    | Timestamp
     | undefined;
   /** Service name to "host:port". */
   services: { [key: string]: string };
@@ -122,7 +122,7 @@ export interface ApplicationStatus {
   shutdownToken?: string | undefined;
   shutdownCert?: string | undefined;
   shutdownKey?: string | undefined;
-  shutdownGracePeriod: Date | undefined;
+  shutdownGracePeriod: Timestamp | undefined;
   autoClusterCreateStarted?: string | undefined;
   migrationRetries: number;
   migrationTimeout: number;
@@ -136,7 +136,7 @@ export interface ApplicationStatus {
    * Beyond Krake: when the scheduler moved the Application, newest last (bounded), for its
    * minimum dwell time and its migrations-per-window limit.
    */
-  migrations: Date[];
+  migrations: Timestamp[];
 }
 
 /** Krake's application states. */
@@ -270,7 +270,7 @@ export interface ApplicationStatus_ServicesEntry {
 export interface SchedulingDecision {
   /** When the decision was made. */
   time:
-    | Date
+    | Timestamp
     | undefined;
   /** The cluster chosen; unset when none fits. */
   chosen: ResourceRef | undefined;
@@ -1171,10 +1171,10 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       ContainerHealth.encode(message.containerHealth, writer.uint32(26).fork()).join();
     }
     if (message.kubeControllerTriggered !== undefined) {
-      Timestamp.encode(toTimestamp(message.kubeControllerTriggered), writer.uint32(34).fork()).join();
+      Timestamp.encode(message.kubeControllerTriggered, writer.uint32(34).fork()).join();
     }
     if (message.scheduled !== undefined) {
-      Timestamp.encode(toTimestamp(message.scheduled), writer.uint32(42).fork()).join();
+      Timestamp.encode(message.scheduled, writer.uint32(42).fork()).join();
     }
     if (message.scheduledTo !== undefined) {
       ResourceRef.encode(message.scheduledTo, writer.uint32(50).fork()).join();
@@ -1186,7 +1186,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       writer.uint32(64).int32(message.retries);
     }
     if (message.scheduledRetry !== undefined) {
-      Timestamp.encode(toTimestamp(message.scheduledRetry), writer.uint32(74).fork()).join();
+      Timestamp.encode(message.scheduledRetry, writer.uint32(74).fork()).join();
     }
     globalThis.Object.entries(message.services).forEach(([key, value]: [string, string]) => {
       ApplicationStatus_ServicesEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
@@ -1219,7 +1219,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       writer.uint32(154).string(message.shutdownKey);
     }
     if (message.shutdownGracePeriod !== undefined) {
-      Timestamp.encode(toTimestamp(message.shutdownGracePeriod), writer.uint32(162).fork()).join();
+      Timestamp.encode(message.shutdownGracePeriod, writer.uint32(162).fork()).join();
     }
     if (message.autoClusterCreateStarted !== undefined) {
       writer.uint32(170).string(message.autoClusterCreateStarted);
@@ -1237,7 +1237,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       SchedulingDecision.encode(message.scheduling, writer.uint32(202).fork()).join();
     }
     for (const v of message.migrations) {
-      Timestamp.encode(toTimestamp(v!), writer.uint32(210).fork()).join();
+      Timestamp.encode(v!, writer.uint32(210).fork()).join();
     }
     return writer;
   },
@@ -1284,7 +1284,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
               break;
             }
 
-            message.kubeControllerTriggered = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.kubeControllerTriggered = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -1292,7 +1292,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
               break;
             }
 
-            message.scheduled = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.scheduled = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 6: {
@@ -1324,7 +1324,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
               break;
             }
 
-            message.scheduledRetry = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.scheduledRetry = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 10: {
@@ -1415,7 +1415,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
               break;
             }
 
-            message.shutdownGracePeriod = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.shutdownGracePeriod = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 21: {
@@ -1463,7 +1463,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
               break;
             }
 
-            message.migrations.push(fromTimestamp(Timestamp.decode(reader, reader.uint32())));
+            message.migrations.push(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1612,10 +1612,10 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       obj.containerHealth = ContainerHealth.toJSON(message.containerHealth);
     }
     if (message.kubeControllerTriggered !== undefined) {
-      obj.kubeControllerTriggered = message.kubeControllerTriggered.toISOString();
+      obj.kubeControllerTriggered = message.kubeControllerTriggered;
     }
     if (message.scheduled !== undefined) {
-      obj.scheduled = message.scheduled.toISOString();
+      obj.scheduled = message.scheduled;
     }
     if (message.scheduledTo !== undefined) {
       obj.scheduledTo = ResourceRef.toJSON(message.scheduledTo);
@@ -1627,7 +1627,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       obj.retries = Math.round(message.retries);
     }
     if (message.scheduledRetry !== undefined) {
-      obj.scheduledRetry = message.scheduledRetry.toISOString();
+      obj.scheduledRetry = message.scheduledRetry;
     }
     if (message.services) {
       const entries = globalThis.Object.entries(message.services) as [string, string][];
@@ -1666,7 +1666,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       obj.shutdownKey = message.shutdownKey;
     }
     if (message.shutdownGracePeriod !== undefined) {
-      obj.shutdownGracePeriod = message.shutdownGracePeriod.toISOString();
+      obj.shutdownGracePeriod = message.shutdownGracePeriod;
     }
     if (message.autoClusterCreateStarted !== undefined) {
       obj.autoClusterCreateStarted = message.autoClusterCreateStarted;
@@ -1684,7 +1684,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       obj.scheduling = SchedulingDecision.toJSON(message.scheduling);
     }
     if (message.migrations?.length) {
-      obj.migrations = message.migrations.map((e) => e.toISOString());
+      obj.migrations = message.migrations;
     }
     return obj;
   },
@@ -1701,8 +1701,13 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     message.containerHealth = (object.containerHealth !== undefined && object.containerHealth !== null)
       ? ContainerHealth.fromPartial(object.containerHealth)
       : undefined;
-    message.kubeControllerTriggered = object.kubeControllerTriggered ?? undefined;
-    message.scheduled = object.scheduled ?? undefined;
+    message.kubeControllerTriggered =
+      (object.kubeControllerTriggered !== undefined && object.kubeControllerTriggered !== null)
+        ? Timestamp.fromPartial(object.kubeControllerTriggered)
+        : undefined;
+    message.scheduled = (object.scheduled !== undefined && object.scheduled !== null)
+      ? Timestamp.fromPartial(object.scheduled)
+      : undefined;
     message.scheduledTo = (object.scheduledTo !== undefined && object.scheduledTo !== null)
       ? ResourceRef.fromPartial(object.scheduledTo)
       : undefined;
@@ -1710,7 +1715,9 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
       ? ResourceRef.fromPartial(object.runningOn)
       : undefined;
     message.retries = object.retries ?? undefined;
-    message.scheduledRetry = object.scheduledRetry ?? undefined;
+    message.scheduledRetry = (object.scheduledRetry !== undefined && object.scheduledRetry !== null)
+      ? Timestamp.fromPartial(object.scheduledRetry)
+      : undefined;
     message.services = (globalThis.Object.entries(object.services ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -1729,7 +1736,9 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     message.shutdownToken = object.shutdownToken ?? undefined;
     message.shutdownCert = object.shutdownCert ?? undefined;
     message.shutdownKey = object.shutdownKey ?? undefined;
-    message.shutdownGracePeriod = object.shutdownGracePeriod ?? undefined;
+    message.shutdownGracePeriod = (object.shutdownGracePeriod !== undefined && object.shutdownGracePeriod !== null)
+      ? Timestamp.fromPartial(object.shutdownGracePeriod)
+      : undefined;
     message.autoClusterCreateStarted = object.autoClusterCreateStarted ?? undefined;
     message.migrationRetries = object.migrationRetries ?? 0;
     message.migrationTimeout = object.migrationTimeout ?? 0;
@@ -1737,7 +1746,7 @@ export const ApplicationStatus: MessageFns<ApplicationStatus> = {
     message.scheduling = (object.scheduling !== undefined && object.scheduling !== null)
       ? SchedulingDecision.fromPartial(object.scheduling)
       : undefined;
-    message.migrations = object.migrations?.map((e) => e) || [];
+    message.migrations = object.migrations?.map((e) => Timestamp.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1846,7 +1855,7 @@ function createBaseSchedulingDecision(): SchedulingDecision {
 export const SchedulingDecision: MessageFns<SchedulingDecision> = {
   encode(message: SchedulingDecision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.time !== undefined) {
-      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+      Timestamp.encode(message.time, writer.uint32(10).fork()).join();
     }
     if (message.chosen !== undefined) {
       ResourceRef.encode(message.chosen, writer.uint32(18).fork()).join();
@@ -1899,7 +1908,7 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
               break;
             }
 
-            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.time = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 2: {
@@ -2031,7 +2040,7 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
   toJSON(message: SchedulingDecision): unknown {
     const obj: any = {};
     if (message.time !== undefined) {
-      obj.time = message.time.toISOString();
+      obj.time = message.time;
     }
     if (message.chosen !== undefined) {
       obj.chosen = ResourceRef.toJSON(message.chosen);
@@ -2071,7 +2080,7 @@ export const SchedulingDecision: MessageFns<SchedulingDecision> = {
   },
   fromPartial(object: DeepPartial<SchedulingDecision>): SchedulingDecision {
     const message = createBaseSchedulingDecision();
-    message.time = object.time ?? undefined;
+    message.time = (object.time !== undefined && object.time !== null) ? Timestamp.fromPartial(object.time) : undefined;
     message.chosen = (object.chosen !== undefined && object.chosen !== null)
       ? ResourceRef.fromPartial(object.chosen)
       : undefined;
@@ -5956,19 +5965,24 @@ function toTimestamp(date: Date): Timestamp {
   return { seconds, nanos };
 }
 
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
+const timestampFractionRegex = /:\d{2}\.\d+/;
 
-function fromJsonTimestamp(o: any): Date {
+function fromJsonTimestamp(o: any): Timestamp {
   if (o instanceof globalThis.Date) {
-    return o;
+    return toTimestamp(o);
   } else if (typeof o === "string") {
-    return new globalThis.Date(o);
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
   } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
+    return Timestamp.fromJSON(o);
   }
 }
 

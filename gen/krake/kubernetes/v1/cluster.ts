@@ -82,13 +82,13 @@ export interface CloudConstraintsCloud {
 /** ClusterStatus is the observed state, written by controllers. */
 export interface ClusterStatus {
   reason: Reason | undefined;
-  kubeControllerTriggered: Date | undefined;
+  kubeControllerTriggered: Timestamp | undefined;
   state: ClusterStatus_State;
   metricsReasons: { [key: string]: Reason };
   lastAppliedTosca: { [key: string]: any } | undefined;
   nodes: ClusterNode[];
   clusterId: string;
-  scheduled: Date | undefined;
+  scheduled: Timestamp | undefined;
   scheduledTo: ResourceRef | undefined;
   runningOn: ResourceRef | undefined;
   retries: number;
@@ -883,7 +883,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
       Reason.encode(message.reason, writer.uint32(10).fork()).join();
     }
     if (message.kubeControllerTriggered !== undefined) {
-      Timestamp.encode(toTimestamp(message.kubeControllerTriggered), writer.uint32(18).fork()).join();
+      Timestamp.encode(message.kubeControllerTriggered, writer.uint32(18).fork()).join();
     }
     if (message.state !== 0) {
       writer.uint32(24).int32(message.state);
@@ -901,7 +901,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
       writer.uint32(58).string(message.clusterId);
     }
     if (message.scheduled !== undefined) {
-      Timestamp.encode(toTimestamp(message.scheduled), writer.uint32(66).fork()).join();
+      Timestamp.encode(message.scheduled, writer.uint32(66).fork()).join();
     }
     if (message.scheduledTo !== undefined) {
       ResourceRef.encode(message.scheduledTo, writer.uint32(74).fork()).join();
@@ -944,7 +944,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
               break;
             }
 
-            message.kubeControllerTriggered = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.kubeControllerTriggered = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -995,7 +995,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
               break;
             }
 
-            message.scheduled = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.scheduled = Timestamp.decode(reader, reader.uint32());
             continue;
           }
           case 9: {
@@ -1115,7 +1115,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
       obj.reason = Reason.toJSON(message.reason);
     }
     if (message.kubeControllerTriggered !== undefined) {
-      obj.kubeControllerTriggered = message.kubeControllerTriggered.toISOString();
+      obj.kubeControllerTriggered = message.kubeControllerTriggered;
     }
     if (message.state !== undefined) {
       obj.state = clusterStatus_StateToJSON(message.state);
@@ -1139,7 +1139,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
       obj.clusterId = message.clusterId;
     }
     if (message.scheduled !== undefined) {
-      obj.scheduled = message.scheduled.toISOString();
+      obj.scheduled = message.scheduled;
     }
     if (message.scheduledTo !== undefined) {
       obj.scheduledTo = ResourceRef.toJSON(message.scheduledTo);
@@ -1164,7 +1164,10 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
     message.reason = (object.reason !== undefined && object.reason !== null)
       ? Reason.fromPartial(object.reason)
       : undefined;
-    message.kubeControllerTriggered = object.kubeControllerTriggered ?? undefined;
+    message.kubeControllerTriggered =
+      (object.kubeControllerTriggered !== undefined && object.kubeControllerTriggered !== null)
+        ? Timestamp.fromPartial(object.kubeControllerTriggered)
+        : undefined;
     message.state = object.state ?? 0;
     message.metricsReasons = (globalThis.Object.entries(object.metricsReasons ?? {}) as [string, Reason][]).reduce(
       (acc: { [key: string]: Reason }, [key, value]: [string, Reason]) => {
@@ -1178,7 +1181,9 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
     message.lastAppliedTosca = object.lastAppliedTosca ?? undefined;
     message.nodes = object.nodes?.map((e) => ClusterNode.fromPartial(e)) || [];
     message.clusterId = object.clusterId ?? "";
-    message.scheduled = object.scheduled ?? undefined;
+    message.scheduled = (object.scheduled !== undefined && object.scheduled !== null)
+      ? Timestamp.fromPartial(object.scheduled)
+      : undefined;
     message.scheduledTo = (object.scheduledTo !== undefined && object.scheduledTo !== null)
       ? ResourceRef.fromPartial(object.scheduledTo)
       : undefined;
@@ -3844,19 +3849,24 @@ function toTimestamp(date: Date): Timestamp {
   return { seconds, nanos };
 }
 
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (t.seconds || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
+const timestampFractionRegex = /:\d{2}\.\d+/;
 
-function fromJsonTimestamp(o: any): Date {
+function fromJsonTimestamp(o: any): Timestamp {
   if (o instanceof globalThis.Date) {
-    return o;
+    return toTimestamp(o);
   } else if (typeof o === "string") {
-    return new globalThis.Date(o);
+    // Date only keeps milliseconds, and parses longer fractions in an engine-specific way,
+    // so parse the fractional seconds ourselves and give Date only the whole seconds
+    const fraction = timestampFractionRegex.exec(o);
+    if (fraction === null) {
+      return toTimestamp(new globalThis.Date(o));
+    }
+    const fractionNanos = Number(fraction[0].slice(4, 13).padEnd(9, "0"));
+    const wholeSeconds = new globalThis.Date(o.replace(fraction[0], fraction[0].slice(0, 3)));
+    const timestamp = toTimestamp(new globalThis.Date(wholeSeconds.getTime() + Math.trunc(fractionNanos / 1_000_000)));
+    return { ...timestamp, nanos: (timestamp.nanos ?? 0) + (fractionNanos % 1_000_000) };
   } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
+    return Timestamp.fromJSON(o);
   }
 }
 

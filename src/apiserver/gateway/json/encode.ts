@@ -1,6 +1,7 @@
 import { getOption, hasOption, ScalarType } from "@bufbuild/protobuf";
 import type { DescEnum, DescExtension, DescField, DescMessage, JsonValue, Registry } from "@bufbuild/protobuf";
 import { EmptyJson } from "../../../../gen/krake/core/v1/json.js";
+import type { Timestamp } from "../../../kinds/timestamp.js";
 import { formatTimestamp, wellKnown } from "./wkt.js";
 
 /** Turns a ts-proto message object into its JSON value. */
@@ -128,7 +129,7 @@ export class JsonEncoder {
       case "value":
         return (v) => (v === undefined ? null : (v as JsonValue));
       case "timestamp":
-        return (v) => formatTimestamp(v as Date);
+        return (v) => formatTimestamp(v as Timestamp);
       case "wrapper":
         return scalarWriter(wkt.scalar);
     }

@@ -4,7 +4,7 @@ import type { DescMessage } from "@bufbuild/protobuf";
 /**
  * How ts-proto represents the well-known types we meet in Krake's protos, and
  * so how the JSON codec treats them: Struct/Value/ListValue as plain JSON,
- * Timestamp as a Date, wrappers as the bare scalar. Other well-known types are
+ * Timestamp as `{ seconds, nanos }` (RFC 3339 in JSON), wrappers as the bare scalar. Other well-known types are
  * refused at startup rather than mis-encoded at run time.
  */
 export type WellKnown =
@@ -46,17 +46,6 @@ export function wellKnown(desc: DescMessage): WellKnown | undefined {
   return undefined;
 }
 
-const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Parses an RFC 3339 timestamp (proto3 JSON's Timestamp); undefined if it is not one. */
-export function parseTimestamp(text: string): Date | undefined {
-  if (!rfc3339.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
-/** RFC 3339 in UTC, without a fraction when it is zero (proto3 JSON's canonical form). */
-export function formatTimestamp(date: Date): string {
-  const iso = date.toISOString();
-  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
-}
+// Timestamps are ts-proto's `{ seconds, nanos }` (useDate=false): RFC 3339 with up
+// to nine fraction digits in, the digits needed (0, 3, 6 or 9) out.
+export { formatTimestamp, parseTimestamp } from "../../../kinds/timestamp.js";

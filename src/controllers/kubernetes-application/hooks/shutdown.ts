@@ -30,6 +30,7 @@ import type { ReconcileContext } from "../../../controller/reconcile.js";
 import type { ShutdownHookSettings } from "./settings.js";
 import { httpShutdownCall, shutdownUrl } from "./shutdown-call.js";
 import type { ShutdownCall } from "./shutdown-call.js";
+import { timestampNow, timestampToMillis } from "../../../kinds/timestamp.js";
 
 export type ShutdownDecision =
   /** Delete the resources now. */
@@ -104,7 +105,8 @@ export class ShutdownGate {
     const spec = app.spec!;
     const graceMs = (spec.shutdownGraceTime ?? this.opts.settings.timeout) * 1000;
     const maxAttempts = (spec.shutdownRetryCount ?? this.opts.settings.failureRetryCount) + 1;
-    const deadline = app.status!.shutdownGracePeriod?.getTime();
+    const grace = app.status!.shutdownGracePeriod;
+    const deadline = grace && timestampToMillis(grace);
     const now = this.opts.clock.now();
     const attempts = this.attempts.get(uid) ?? { made: deadline !== undefined ? 1 : 0 };
     this.attempts.set(uid, attempts);
@@ -113,7 +115,7 @@ export class ShutdownGate {
 
     const fresh = attempts.made === 0;
     const written = await this.write(ctx, app, (s) => {
-      s.shutdownGracePeriod = new Date(now + graceMs);
+      s.shutdownGracePeriod = timestampNow(now + graceMs);
       if (fresh) s.reason = undefined;
     });
     attempts.made += 1;

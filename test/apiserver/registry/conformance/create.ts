@@ -5,6 +5,7 @@ import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectCode } from "../../../fixtures/api.js";
 import { expectApiError, meta, rv } from "./helpers.js";
 import type { KindSuite } from "./suite.js";
+import { timestampToMillis, timestampFromDate } from "../../../../src/kinds/timestamp.js";
 
 export function createConformance<T extends KrakeObject>(s: KindSuite<T>): void {
   describe("create", () => {
@@ -14,9 +15,9 @@ export function createConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const created = await sc.create();
       const m = meta(created);
       expect(m.uid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      expect(m.created).to.be.instanceOf(Date);
-      expect(m.created!.getTime()).to.be.within(start.getTime() - 1, Date.now() + 1);
-      expect(m.modified!.getTime()).to.equal(m.created!.getTime());
+      expect(m.created).to.have.all.keys("seconds", "nanos");
+      expect(timestampToMillis(m.created!)).to.be.within(start.getTime() - 1, Date.now() + 1);
+      expect(timestampToMillis(m.modified!)).to.equal(timestampToMillis(m.created!));
       expect(m.deleted).to.equal(undefined);
       expect(m.generation).to.equal(1);
       expect(rv(created)).to.be.greaterThan(0);
@@ -37,16 +38,16 @@ export function createConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const created = await sc.create(sc.name(), {}, (obj) => {
         Object.assign(meta(obj), {
           uid: "not-a-server-uid",
-          created: new Date(0),
-          modified: new Date(0),
-          deleted: new Date(0),
+          created: timestampFromDate(new Date(0)),
+          modified: timestampFromDate(new Date(0)),
+          deleted: timestampFromDate(new Date(0)),
           resourceVersion: "999999",
           generation: 42,
         });
       });
       const m = meta(created);
       expect(m.uid).to.not.equal("not-a-server-uid");
-      expect(m.created!.getTime()).to.be.greaterThan(0);
+      expect(timestampToMillis(m.created!)).to.be.greaterThan(0);
       expect(m.deleted).to.equal(undefined);
       expect(m.generation).to.equal(1);
       expect(m.resourceVersion).to.not.equal("999999");

@@ -4,6 +4,7 @@ import { status as Status } from "@grpc/grpc-js";
 import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectApiError, meta, rv } from "./helpers.js";
 import type { KindSuite, Scope } from "./suite.js";
+import { timestampToMillis } from "../../../../src/kinds/timestamp.js";
 
 export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void {
   describe("delete", () => {
@@ -16,11 +17,11 @@ export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const created = await sc.create(sc.name(), {}, withFinalizer);
       const deleted = await s.c.delete(sc.ns, meta(created).name);
       const m = meta(deleted);
-      expect(m.deleted).to.be.instanceOf(Date);
+      expect(m.deleted).to.have.all.keys("seconds", "nanos");
       expect(m.finalizers).to.deep.equal(["example.com/cleanup", "cascade_deletion"]);
       expect(rv(deleted)).to.be.greaterThan(rv(created));
       const got = await s.c.get(sc.ns, m.name);
-      expect(meta(got).deleted!.getTime()).to.equal(m.deleted!.getTime());
+      expect(timestampToMillis(meta(got).deleted!)).to.equal(timestampToMillis(m.deleted!));
       expect(await s.api.store.get(s.storeKey(sc.ns, m.name))).to.not.equal(undefined);
     });
 
@@ -49,7 +50,7 @@ export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void 
         const changed = await s.c.update(sc.ns, meta(deleted).name, body);
         expect(meta(changed).labels.color).to.equal("red");
         expect(meta(changed).finalizers).to.deep.equal(meta(deleted).finalizers);
-        expect(meta(changed).deleted!.getTime()).to.equal(meta(deleted).deleted!.getTime());
+        expect(timestampToMillis(meta(changed).deleted!)).to.equal(timestampToMillis(meta(deleted).deleted!));
       });
 
       it("rejects adding a finalizer, even while removing another", async () => {
@@ -93,7 +94,7 @@ export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const name = meta(created).name;
       const gone = await s.c.delete(sc.ns, name, { force: true });
       expect(meta(gone).uid).to.equal(meta(created).uid);
-      expect(meta(gone).deleted, "Krake answers a forced delete with `deleted` set").to.be.instanceOf(Date);
+      expect(meta(gone).deleted, "Krake answers a forced delete with `deleted` set").to.have.all.keys("seconds", "nanos");
       expect(rv(gone)).to.be.greaterThan(rv(created));
       expect(await s.api.store.get(s.storeKey(sc.ns, name))).to.equal(undefined);
       await expectApiError(s.c.get(sc.ns, name), Status.NOT_FOUND);
@@ -120,7 +121,7 @@ export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       expect(meta(await s.c.get(sc.ns, name)).deleted).to.equal(undefined);
       await expectApiError(s.c.delete(sc.ns, name, { resourceVersion: meta(created).resourceVersion, force: true }), Status.ABORTED);
       const deleted = await s.c.delete(sc.ns, name, { resourceVersion: meta(newer).resourceVersion });
-      expect(meta(deleted).deleted).to.be.instanceOf(Date);
+      expect(meta(deleted).deleted).to.have.all.keys("seconds", "nanos");
     });
 
     it("rejects an unknown propagation_policy and accepts background, foreground and orphan", async () => {
@@ -135,7 +136,7 @@ export function deleteConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       for (const policy of ["background", "foreground", "orphan"]) {
         const obj = await sc.create(sc.name(policy));
         const deleted = await s.c.delete(sc.ns, meta(obj).name, { propagationPolicy: policy });
-        expect(meta(deleted).deleted, policy).to.be.instanceOf(Date);
+        expect(meta(deleted).deleted, policy).to.have.all.keys("seconds", "nanos");
         expect(meta(deleted).finalizers, policy).to.have.length(1);
       }
     });

@@ -9,6 +9,8 @@ import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { fromServiceError } from "../../../../src/client/errors.js";
 import type { ApiError } from "../../../../src/errors/api-error.js";
 import { expectCode } from "../../../fixtures/api.js";
+import { timestampToMillis } from "../../../../src/kinds/timestamp.js";
+import type { Timestamp } from "../../../../src/kinds/timestamp.js";
 
 /** Expects a gRPC error with `code` and returns it as the ApiError it carries (reason, field errors). */
 export async function expectApiError(p: Promise<unknown>, code: Status): Promise<ApiError> {
@@ -25,8 +27,8 @@ export async function eventually(condition: () => boolean, what: string, timeout
 }
 
 /** Waits until the clock has moved past `t`, so a later timestamp is surely later. */
-export async function tickPast(t: Date | undefined): Promise<void> {
-  const ms = t?.getTime() ?? 0;
+export async function tickPast(t: Timestamp | undefined): Promise<void> {
+  const ms = t ? timestampToMillis(t) : 0;
   while (Date.now() <= ms) await new Promise((r) => setTimeout(r, 1));
 }
 

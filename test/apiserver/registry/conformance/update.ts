@@ -4,6 +4,7 @@ import { status as Status } from "@grpc/grpc-js";
 import type { KrakeObject } from "../../../../src/apiserver/objects/kind.js";
 import { expectApiError, meta, rv, tickPast } from "./helpers.js";
 import type { KindSuite } from "./suite.js";
+import { timestampToMillis, timestampFromDate } from "../../../../src/kinds/timestamp.js";
 
 export function updateConformance<T extends KrakeObject>(s: KindSuite<T>): void {
   describe("update", () => {
@@ -16,10 +17,10 @@ export function updateConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const updated = await s.c.update(sc.ns, meta(created).name, body);
       const m = meta(updated);
       expect(m.generation).to.equal(2);
-      expect(m.modified!.getTime()).to.be.greaterThan(meta(created).modified!.getTime());
+      expect(timestampToMillis(m.modified!)).to.be.greaterThan(timestampToMillis(meta(created).modified!));
       expect(rv(updated)).to.be.greaterThan(rv(created));
       expect(m.uid).to.equal(meta(created).uid);
-      expect(m.created!.getTime()).to.equal(meta(created).created!.getTime());
+      expect(timestampToMillis(m.created!)).to.equal(timestampToMillis(meta(created).created!));
       const got = await s.c.get(sc.ns, m.name);
       expect(s.f.codec.toJSON(got)).to.deep.equal(s.f.codec.toJSON(updated));
     });
@@ -33,18 +34,18 @@ export function updateConformance<T extends KrakeObject>(s: KindSuite<T>): void 
       const updated = await s.c.update(sc.ns, meta(created).name, body);
       expect(meta(updated).labels["color"]).to.equal("blue");
       expect(meta(updated).generation).to.equal(1);
-      expect(meta(updated).modified!.getTime()).to.be.greaterThan(meta(created).modified!.getTime());
+      expect(timestampToMillis(meta(updated).modified!)).to.be.greaterThan(timestampToMillis(meta(created).modified!));
     });
 
     it("ignores server-owned fields in the body", async () => {
       const sc = s.scope();
       const created = await sc.create();
       const body = s.clone(created);
-      Object.assign(meta(body), { uid: "forged", created: new Date(0), generation: 99, deleted: new Date(0) });
+      Object.assign(meta(body), { uid: "forged", created: timestampFromDate(new Date(0)), generation: 99, deleted: timestampFromDate(new Date(0)) });
       meta(body).labels = { ...meta(body).labels, color: "red" };
       const updated = await s.c.update(sc.ns, meta(created).name, body);
       expect(meta(updated).uid).to.equal(meta(created).uid);
-      expect(meta(updated).created!.getTime()).to.equal(meta(created).created!.getTime());
+      expect(timestampToMillis(meta(updated).created!)).to.equal(timestampToMillis(meta(created).created!));
       expect(meta(updated).generation).to.equal(1);
       expect(meta(updated).deleted).to.equal(undefined);
     });

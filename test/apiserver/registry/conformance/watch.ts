@@ -43,7 +43,7 @@ export function watchConformance<T extends KrakeObject>(s: KindSuite<T>): void {
       ]);
       const final = meta(events[3]!.object);
       expect(final.labels["color"]).to.equal("blue");
-      expect(final.deleted).to.be.instanceOf(Date);
+      expect(final.deleted).to.have.all.keys("seconds", "nanos");
       expect(final.finalizers).to.deep.equal(["cascade_deletion"]);
       expect(s.f.codec.toJSON(events[1]!.object!)).to.deep.equal(s.f.codec.toJSON(modified));
     });

@@ -20,6 +20,7 @@ import { startApi } from "../../../fixtures/api.js";
 import type { ApiHarness } from "../../../fixtures/api.js";
 import { startEtcd } from "../../../fixtures/etcd.js";
 import type { EtcdProcess } from "../../../fixtures/etcd.js";
+import { timestampToMillis } from "../../../../src/kinds/timestamp.js";
 
 const ns = "gate";
 
@@ -107,7 +108,7 @@ describe("shutdown gate (real krake-api, hand-driven clock)", function () {
     expect(await g.beforeDelete(ctx, app)).to.deep.equal({ proceed: false, requeueAfter: 10_000 });
     expect(calls).to.deep.equal(["PUT /shutdown"]);
     const after = await apps.get(ns, "attempt");
-    expect(after.status!.shutdownGracePeriod!.getTime()).to.equal(clock.now() + 10_000);
+    expect(timestampToMillis(after.status!.shutdownGracePeriod!)).to.equal(clock.now() + 10_000);
     clock.step(4_000);
     expect(await g.beforeDelete(ctx, after)).to.deep.equal({ proceed: false, requeueAfter: 6_000 });
     expect(calls).to.have.length(1);

@@ -6,6 +6,7 @@ import type {
   MetricsProviderSpec,
 } from "../../../../gen/krake/core/v1/metrics_provider.js";
 import type { Metadata } from "../../../../gen/krake/core/v1/types.js";
+import { timestampFromDate } from "../../../../src/kinds/timestamp.js";
 
 function metadata(name: string, namespace = ""): Metadata {
   return {
@@ -15,8 +16,8 @@ function metadata(name: string, namespace = ""): Metadata {
     inheritLabels: false,
     finalizers: [],
     uid: `uid-${namespace}-${name}`,
-    created: new Date(0),
-    modified: new Date(0),
+    created: timestampFromDate(new Date(0)),
+    modified: timestampFromDate(new Date(0)),
     deleted: undefined,
     owners: [],
     resourceVersion: "1",

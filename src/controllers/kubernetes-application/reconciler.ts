@@ -3,7 +3,7 @@ import { ApplicationStatus_State as State, applicationStatus_StateToJSON } from 
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import type { ReconcileContext, Reconciler, Result } from "../../controller/reconcile.js";
-import { isRetriedError, resourcesFinalizer, sameRef, sameStatus, statusOf, unsupportedSource } from "./app-status.js";
+import { isRetriedError, resourcesFinalizer, retryDelayMs, sameRef, sameStatus, statusOf, unsupportedSource } from "./app-status.js";
 import { ApplyFailures } from "./apply-failures.js";
 import { clusterKey } from "./cluster-connections.js";
 import { deploy } from "./deploy.js";
@@ -69,10 +69,16 @@ export class ApplicationController implements Reconciler {
     if (!scheduledTo?.name) return;
     const wait = this.failures.waitFor(key, app);
     if (wait > 0) return { requeueAfter: wait };
-    const { app: current } = await this.staleCopies.clean(ctx, key, await this.withFinalizer(ctx, app));
+    const { app: current, remaining } = await this.staleCopies.clean(ctx, key, await this.withFinalizer(ctx, app));
     const runningOn = current.status?.runningOn;
-    if (runningOn?.name && !sameRef(runningOn, scheduledTo)) return this.migration.reconcile(ctx, key, current, runningOn, scheduledTo);
-    return this.converge(ctx, key, current, scheduledTo);
+    const result =
+      runningOn?.name && !sameRef(runningOn, scheduledTo)
+        ? await this.migration.reconcile(ctx, key, current, runningOn, scheduledTo)
+        : await this.converge(ctx, key, current, scheduledTo);
+    // A former cluster that could not be reached is asked again soon, whatever else brings the Application back.
+    if (!remaining) return result;
+    const again = retryDelayMs(current) * 5;
+    return { requeueAfter: Math.min(result?.requeueAfter ?? again, again) };
   }
 
   /** Applies on `ref` when needed, else observes it. */

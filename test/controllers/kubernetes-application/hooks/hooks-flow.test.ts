@@ -298,7 +298,7 @@ describe("application hooks against a real krake-api and member cluster", functi
     it("give_up: no call back within shutdown_retry_count+1 attempts → DEGRADED with the reason, resources kept; retry starts over", async () => {
       await deployed("stubborn", { shutdownGraceTime: 1, shutdownRetryCount: 1, shutdownFailureStrategy: "give_up" });
       await appClient().delete(ns, "stubborn");
-      await until("stubborn", (a) => a?.status?.state === State.DEGRADED, "DEGRADED", 20_000);
+      await until("stubborn", (a) => a?.status?.state === State.DEGRADED && a.status.reason?.code === Reason_Code.DELETE_FAILED, "DEGRADED by the shutdown", 20_000);
       expect(endpoint.calls).to.deep.equal(["PUT /shutdown", "PUT /shutdown"]);
       const status = app("stubborn")!.status!;
       expect(status.reason?.code).to.equal(Reason_Code.DELETE_FAILED);
@@ -320,7 +320,8 @@ describe("application hooks against a real krake-api and member cluster", functi
       await createApp("mute", [deployment("mute")], { hooks: ["shutdown"], shutdownGraceTime: 0, shutdownRetryCount: 0, shutdownFailureStrategy: "give_up" });
       await until("mute", (a) => !!a?.status?.runningOn, "applied");
       await appClient().delete(ns, "mute");
-      await until("mute", (a) => a?.status?.state === State.DEGRADED, "DEGRADED", 20_000);
+      // a Deployment that no kubelet runs is DEGRADED already: wait for the shutdown's verdict
+      await until("mute", (a) => a?.status?.state === State.DEGRADED && a.status.reason?.code === Reason_Code.DELETE_FAILED, "DEGRADED by the shutdown", 20_000);
       expect(app("mute")!.status!.reason!.message).to.contain('(last: the application exposes no Service named "shutdown" (status.services.shutdown))');
       expect(endpoint.calls).to.deep.equal([]);
       await appClient().delete(ns, "mute", { force: true });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AppsV1Api, CoreV1Api, Watch } from "@kubernetes/client-node";
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1Lease } from "@kubernetes/client-node";
 import { startKubeCluster } from "../fixtures/kube-cluster.js";
 import type { KubeCluster } from "../fixtures/kube-cluster.js";
 import { kubeConfigFrom } from "../../src/kubernetes/kube-config.js";
@@ -92,6 +92,28 @@ describe("member clusters with workloads (kube-controller-manager, kube-schedule
       expect(pod.status?.phase).to.equal("Running");
       expect(cluster.nodeNames).to.include(pod.spec?.nodeName);
     }
+  });
+  it("keeps its fake nodes alive: KWOK renews each node's Lease, the heartbeat kube-controller-manager checks", async () => {
+    const kc = cluster.kubeConfig();
+    const renewed = new Set<string>();
+    await new Promise<void>((resolve, reject) => {
+      const firstSeen = new Map<string, string>();
+      void new Watch(kc)
+        .watch(
+          "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+          {},
+          (_type: string, lease: V1Lease) => {
+            const name = lease.metadata?.name ?? "";
+            const renewTime = String(lease.spec?.renewTime ?? "");
+            if (!firstSeen.has(name)) firstSeen.set(name, renewTime);
+            else if (firstSeen.get(name) !== renewTime) renewed.add(name);
+            if (cluster.nodeNames.every((n) => renewed.has(n))) resolve();
+          },
+          (err: unknown) => err && reject(err as Error),
+        )
+        .catch(reject);
+    });
+    expect([...renewed]).to.include.members(cluster.nodeNames);
   });
 });
 

@@ -56,3 +56,11 @@ export function isRetriedError(status: ApplicationStatus | undefined): boolean {
 export function unionOf(a: readonly Manifest[], b: readonly Manifest[]): Manifest[] {
   return [...a, ...b.filter((r) => !findResource(a, resourceId(r)))];
 }
+
+/**
+ * Everything of the Application a cluster may hold: what was last applied and what the manifest names now
+ * (a crash between an apply and its status write leaves resources that last_applied_manifest does not name).
+ */
+export function resourcesOf(app: Application): Manifest[] {
+  return unionOf((app.status?.lastAppliedManifest ?? []) as Manifest[], manifestOf(app));
+}

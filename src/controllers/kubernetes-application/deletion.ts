@@ -15,9 +15,8 @@ import { ApplicationStatus_State as State } from "../../../gen/krake/kubernetes/
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import type { ReconcileContext, Result } from "../../controller/reconcile.js";
-import { manifestOf, refKeyOf, resourcesFinalizer, retryDelayMs, sameRef, sameStatus, statusOf, unionOf } from "./app-status.js";
+import { refKeyOf, resourcesFinalizer, resourcesOf, retryDelayMs, sameRef, sameStatus, statusOf } from "./app-status.js";
 import { undeploy } from "./deploy.js";
-import type { Manifest } from "./manifest/index.js";
 import { staleClusters } from "./stale-copies.js";
 import type { ApplicationControllerDeps } from "./target.js";
 import { timestampToMillis } from "../../kinds/timestamp.js";
@@ -68,8 +67,7 @@ export class Deletion {
   /** Deletes on running_on, scheduled_to and former clusters that may keep a copy; answers one line per cluster that failed. */
   private async deleteEverywhere(ctx: ReconcileContext, app: Application): Promise<string[]> {
     const status = app.status;
-    // A crash between an apply and its status write leaves resources that last_applied_manifest does not name.
-    const resources = unionOf((status?.lastAppliedManifest ?? []) as Manifest[], manifestOf(app));
+    const resources = resourcesOf(app);
     const refs = [status?.runningOn, status?.scheduledTo, ...staleClusters(app)].filter(
       (r, i, all): r is ResourceRef => !!r?.name && all.findIndex((o) => sameRef(o, r)) === i,
     );

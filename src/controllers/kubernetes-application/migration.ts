@@ -20,10 +20,9 @@ import { ApplicationStatus_State as State } from "../../../gen/krake/kubernetes/
 import { Reason_Code } from "../../../gen/krake/core/v1/types.js";
 import type { ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import type { ReconcileContext, Result } from "../../controller/reconcile.js";
-import { manifestOf, refKeyOf, statusOf, unionOf } from "./app-status.js";
+import { refKeyOf, resourcesOf, statusOf } from "./app-status.js";
 import { deploy, undeploy } from "./deploy.js";
 import type { Deployed } from "./deploy.js";
-import type { Manifest } from "./manifest/index.js";
 import { summarizeWorkloads } from "./observe/workload-state.js";
 import { deployedStatus, resolveTarget, watchTarget } from "./target.js";
 import type { ApplicationControllerDeps, Target } from "./target.js";
@@ -94,7 +93,7 @@ export class Migration {
     const cluster = this.d.clusters.get(refKeyOf(from));
     if (!cluster) return;
     try {
-      const resources = unionOf((app.status?.lastAppliedManifest ?? []) as Manifest[], manifestOf(app));
+      const resources = resourcesOf(app);
       await undeploy(this.d.connections.connect(cluster), resources, ctx.signal);
     } catch (err) {
       ctx.signal.throwIfAborted();

@@ -12,9 +12,8 @@ import type { Application } from "../../../gen/krake/kubernetes/v1/application.j
 import { ClusterStatus_State as ClusterState } from "../../../gen/krake/kubernetes/v1/cluster.js";
 import type { ResourceRef } from "../../../gen/krake/core/v1/types.js";
 import type { ReconcileContext } from "../../controller/reconcile.js";
-import { manifestOf, refKeyOf, sameRef, unionOf } from "./app-status.js";
+import { refKeyOf, resourcesOf, sameRef } from "./app-status.js";
 import { undeploy } from "./deploy.js";
-import type { Manifest } from "./manifest/index.js";
 import type { ApplicationControllerDeps } from "./target.js";
 
 function isClusterRef(ref: ResourceRef): boolean {
@@ -37,7 +36,7 @@ export class StaleCopies {
   async clean(ctx: ReconcileContext, key: string, app: Application): Promise<{ app: Application; remaining: boolean }> {
     const stale = staleClusters(app);
     if (stale.length === 0) return { app, remaining: false };
-    const resources = unionOf((app.status?.lastAppliedManifest ?? []) as Manifest[], manifestOf(app));
+    const resources = resourcesOf(app);
     const gone: ResourceRef[] = [];
     for (const ref of stale) {
       const cluster = this.d.clusters.get(refKeyOf(ref));
